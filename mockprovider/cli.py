@@ -1,0 +1,206 @@
+"""The `mockprovider` command: a thin click layer over the same core the web app uses.
+
+Errors are one clear line on stderr and a non-zero exit (2 for bad input files), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mockprovider.errors import ConfigError, MockProviderError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn sandbox errors into one line per problem and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(2)
+        except MockProviderError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _declared() -> dict[str, Any]:
+    from mockprovider.providers.registry import all_providers
+
+    return {p.name: p.settings for p in all_providers()}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mockprovider")
+def main() -> None:
+    """mockprovider: imitate payment and open-banking providers' hosted flows locally.
+
+    \b
+    Example:
+      mockprovider serve --port 8600
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on [127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [8600].")
+@click.option(
+    "--store", default=None, help="memory or sqlite:PATH [sqlite:.mockprovider/state.db]."
+)
+@click.option(
+    "--scenarios",
+    "scenario_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A directory of scenario files to add (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="YAML config file [mockprovider.yaml if present].",
+)
+@click.option(
+    "--public-url", default=None, help="Base URL browsers use, if not the listen address."
+)
+@click.option(
+    "--workers", type=int, default=1, show_default=True, help="Worker processes (share the store)."
+)
+@click.option("--log-level", default="warning", show_default=True)
+@friendly
+def serve(
+    host: str | None,
+    port: int | None,
+    store: str | None,
+    scenario_dirs: tuple[Path, ...],
+    config_path: Path | None,
+    public_url: str | None,
+    workers: int,
+    log_level: str,
+) -> None:
+    """Run the sandbox.
+
+    \b
+    Example:
+      mockprovider serve --port 8600 --scenarios ./qa-scenarios
+    """
+    import uvicorn
+
+    from mockprovider.config import load_config
+    from mockprovider.web.factory import CONFIG_ENV, dump_config
+
+    config = load_config(
+        config_path,
+        os.environ,
+        _declared(),
+        scenario_dirs=scenario_dirs,
+        host=host,
+        port=port,
+        store=store,
+        public_url=public_url,
+    )
+    from mockprovider.providers.registry import all_providers
+    from mockprovider.web.app import load_all_scenarios
+
+    load_all_scenarios(config, all_providers())  # refuse to start on a broken scenario file
+    if config.store.startswith("sqlite:"):
+        Path(config.store.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+    os.environ[CONFIG_ENV] = dump_config(config)
+    click.echo(
+        f"mockprovider on http://{config.host}:{config.port}  (store: {config.store})", err=True
+    )
+    uvicorn.run(
+        "mockprovider.web.factory:app_from_env",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+@main.group()
+def scenarios() -> None:
+    """List, validate and describe scenario files."""
+
+
+@scenarios.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@friendly
+def scenarios_validate(paths: tuple[Path, ...]) -> None:
+    """Check scenario files; print `file:line: key: problem` for each error and exit 2.
+
+    \b
+    Example:
+      mockprovider scenarios validate ./qa-scenarios scenarios/topiic/declined.yaml
+    """
+    from mockprovider.core.scenarios import validate_files
+    from mockprovider.providers.registry import all_providers, provider_infos
+
+    problems = validate_files(list(paths), provider_infos(all_providers()))
+    if problems:
+        raise ConfigError(problems)
+    click.echo(f"ok: {len(paths)} path(s) valid")
+
+
+@scenarios.command("list")
+@click.option("--scenarios", "scenario_dirs", multiple=True, type=click.Path(path_type=Path))
+@friendly
+def scenarios_list(scenario_dirs: tuple[Path, ...]) -> None:
+    """List built-in (and given) scenarios per provider.
+
+    \b
+    Example:
+      mockprovider scenarios list --scenarios ./qa-scenarios
+    """
+    from mockprovider.config import Config
+    from mockprovider.providers.registry import all_providers
+    from mockprovider.web.app import load_all_scenarios
+
+    found = load_all_scenarios(Config(scenario_dirs=list(scenario_dirs)), all_providers())
+    for scenario in found.all():
+        auto = " (automatic)" if scenario.match else ""
+        click.echo(
+            f"{scenario.provider:8} {scenario.name:24} {scenario.outcome:16} "
+            f"{scenario.source}{auto}"
+        )
+
+
+@scenarios.command("schema")
+def scenarios_schema() -> None:
+    """Print the JSON Schema of scenario files.
+
+    \b
+    Example:
+      mockprovider scenarios schema > scenario.schema.json
+    """
+    from mockprovider.core.scenarios import schema
+
+    click.echo(json.dumps(schema(), indent=2))
+
+
+def _add_provider_commands() -> None:
+    from mockprovider.providers.registry import cli_commands
+
+    for command in cli_commands():
+        main.add_command(command)
+
+
+_add_provider_commands()

@@ -1,0 +1,127 @@
+"""Server configuration: embedded defaults < YAML file < `MOCKPROVIDER_*` environment < flags.
+
+The YAML file (`--config FILE`, or `mockprovider.yaml` in the working directory if present):
+
+    server:    {host: 127.0.0.1, port: 8600, store: sqlite:.mockprovider/state.db,
+                public_url: null, secret_key: null}
+    scenarios: [./my-scenarios]          # directories added to the built-in scenarios
+    providers:
+      topiic: {webhook_url: http://127.0.0.1:3000/webhooks/topiic}
+
+Every problem is reported as `file:line: key: message` (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockprovider.core import yamlsource as ys
+from mockprovider.core.contract import Setting
+from mockprovider.core.provider_settings import check_values
+
+DEFAULT_FILE = "mockprovider.yaml"
+SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key")
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8600
+    store: str = "sqlite:.mockprovider/state.db"
+    public_url: str | None = None
+    secret_key: str | None = None
+    scenario_dirs: list[Path] = field(default_factory=list)
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _server(node: ys.Located, problems: ys.Problems, config: Config) -> None:
+    table = ys.expect_map(node, "server", problems, optional=SERVER_KEYS)
+    if table is None:
+        return
+    for key, child in table.entries.items():
+        where = ys.join_key("server", key)
+        if key == "port":
+            port = ys.expect_int(child, where, problems, minimum=0, maximum=65535)
+            config.port = config.port if port is None else port
+        elif child.value is not None and key in SERVER_KEYS:
+            text = ys.expect_str(child, where, problems, non_empty=True)
+            if text is not None:
+                setattr(config, key, text)
+
+
+def _providers(
+    node: ys.Located,
+    problems: ys.Problems,
+    config: Config,
+    declared: Mapping[str, tuple[Setting, ...]],
+) -> None:
+    table = ys.expect_map(node, "providers", problems, optional=tuple(declared))
+    if table is None:
+        return
+    for name, child in table.entries.items():
+        if name not in declared:
+            continue
+        values = ys.expect_map(child, ys.join_key("providers", name), problems, any_keys=True)
+        if values is None:
+            continue
+        where = ys.join_key("providers", name)
+        for key, problem in check_values(name, declared[name], values.value):
+            problems.add(values.key_line(key), ys.join_key(where, key), problem)
+        config.providers[name] = values.value
+
+
+def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: Config) -> Config:
+    """Overlay `config` with the file at `path`; `ConfigError` lists every problem."""
+    root = ys.load_yaml(path, allow_empty=True)
+    if root.value is None:
+        return config
+    problems = ys.Problems(str(path))
+    table = ys.expect_map(root, "", problems, optional=("server", "scenarios", "providers"))
+    if table is not None:
+        if (server := table.get("server")) is not None:
+            _server(server, problems, config)
+        if (dirs := table.get("scenarios")) is not None:
+            listed = ys.expect_str_list(dirs, "scenarios", problems) or []
+            config.scenario_dirs += [(path.parent / d).resolve() for d in listed]
+        if (providers := table.get("providers")) is not None:
+            _providers(providers, problems, config, declared)
+    problems.raise_if_any()
+    return config
+
+
+def from_env(env: Mapping[str, str], config: Config) -> Config:
+    """Overlay `MOCKPROVIDER_HOST`, `_PORT`, `_STORE`, `_PUBLIC_URL`, `_SECRET_KEY`,
+    `_SCENARIOS` (colon-separated directories)."""
+    for key in SERVER_KEYS:
+        value = env.get(f"MOCKPROVIDER_{key.upper()}")
+        if value:
+            setattr(config, key, int(value) if key == "port" else value)
+    if env.get("MOCKPROVIDER_SCENARIOS"):
+        config.scenario_dirs += [Path(p) for p in env["MOCKPROVIDER_SCENARIOS"].split(":") if p]
+    return config
+
+
+def load_config(
+    path: Path | None,
+    env: Mapping[str, str],
+    declared: Mapping[str, tuple[Setting, ...]],
+    *,
+    scenario_dirs: Sequence[Path] = (),
+    **flags: Any,
+) -> Config:
+    """The effective configuration; `flags` with a None value are ignored."""
+    config = Config()
+    path = path or (Path(env["MOCKPROVIDER_CONFIG"]) if env.get("MOCKPROVIDER_CONFIG") else None)
+    if path is None and Path(DEFAULT_FILE).is_file():
+        path = Path(DEFAULT_FILE)
+    if path is not None:
+        load_file(path, declared, config)
+    from_env(env, config)
+    for key, value in flags.items():
+        if value is not None:
+            setattr(config, key, value)
+    config.scenario_dirs += list(scenario_dirs)
+    return config

@@ -1,0 +1,1 @@
+"""The provider-agnostic core: sessions, outcomes, scenarios, redirects, tokens, webhooks."""

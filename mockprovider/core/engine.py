@@ -1,0 +1,207 @@
+"""The sandbox engine: the one place every path (hosted page, control API, CLI, dispatcher)
+goes through to create, open, complete and expire sessions.
+
+It knows no provider: providers are `ProviderSpec`s handed in, looked up by name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mockprovider.clock import Clock
+from mockprovider.core import provider_settings
+from mockprovider.core.contract import Choice, EffectContext, Page, ProviderSpec
+from mockprovider.core.faults import plan_deliveries
+from mockprovider.core.outcomes import Outcome
+from mockprovider.core.scenarios import ScenarioSet
+from mockprovider.core.sessions import Session, SessionStatus
+from mockprovider.errors import Conflict, InvalidInput, NotFound
+from mockprovider.storage.base import Store
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The result of picking an outcome, for the web layer to turn into a response."""
+
+    session: Session
+    redirect_url: str | None
+    page: Page | None
+    redirect_delay: float = 0.0
+
+
+class Sandbox:
+    """Sessions, outcomes, settings and time for every registered provider."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        providers: Sequence[ProviderSpec],
+        scenarios: ScenarioSet,
+        *,
+        configured: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.providers: dict[str, ProviderSpec] = {p.name: p for p in providers}
+        self.scenarios = scenarios
+        self._configured = {k: dict(v) for k, v in (configured or {}).items()}
+        self._wake: Callable[[], None] = lambda: None
+
+    def on_enqueue(self, wake: Callable[[], None]) -> None:
+        """Register the dispatcher's wake-up, called whenever deliveries are queued."""
+        self._wake = wake
+
+    # -- time -----------------------------------------------------------------------------
+    async def now(self) -> float:
+        """Sandbox time: the clock plus the shared offset."""
+        return self.clock.now() + await self.store.get_clock_offset()
+
+    async def advance_clock(self, seconds: float) -> float:
+        if seconds < 0:
+            raise InvalidInput("seconds must be zero or more: sandbox time never goes back")
+        await self.store.add_clock_offset(seconds)
+        await self.expire_due()
+        self._wake()
+        return await self.now()
+
+    # -- providers and settings ---------------------------------------------------------------
+    def provider(self, name: str) -> ProviderSpec:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise NotFound(
+                f"unknown provider {name!r}; known: {', '.join(sorted(self.providers))}"
+            ) from None
+
+    async def settings(self, name: str) -> dict[str, Any]:
+        spec = self.provider(name)
+        overrides = await self.store.get_settings(name)
+        return provider_settings.merge(spec.settings, self._configured.get(name, {}), overrides)
+
+    async def update_settings(self, name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        spec = self.provider(name)
+        provider_settings.validate_update(name, spec.settings, values)
+        overrides = await self.store.get_settings(name)
+        overrides.update(values)
+        await self.store.put_settings(name, overrides)
+        return await self.settings(name)
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def create_session(self, session: Session) -> Session:
+        """Store a new session; an auto-matching scenario is remembered on it."""
+        spec = self.provider(session.provider)
+        session.form_nonce = session.form_nonce or secrets.token_urlsafe(12)
+        auto = self.scenarios.auto_match(spec.name, spec.match_values(session))
+        if auto is not None:
+            session.scenario = auto.name
+        session.note("created", session.created_at, scenario=session.scenario)
+        await self.store.insert_session(session)
+        return session
+
+    async def get_session(self, session_id: str) -> Session:
+        session = await self.store.get_session(session_id)
+        if session is None:
+            raise NotFound(f"no session {session_id!r}")
+        return session
+
+    async def list_sessions(self, provider: str | None = None, limit: int = 100) -> list[Session]:
+        if provider is not None:
+            self.provider(provider)
+        return await self.store.list_sessions(provider=provider, limit=limit)
+
+    async def mark_opened(self, session: Session) -> Session:
+        """First visit of the hosted page; later visits change nothing."""
+        if session.status is SessionStatus.CREATED:
+            session.move(SessionStatus.OPENED, await self.now())
+            if not await self.store.save_session(session, expected=SessionStatus.CREATED):
+                return await self.get_session(session.id)
+        return session
+
+    def resolve(self, provider: str, name: str) -> Choice:
+        """The outcome or scenario called `name`; `InvalidInput` listing the valid names."""
+        spec = self.provider(provider)
+        if name in {o.name for o in spec.outcomes}:
+            return Choice(outcome=name)
+        scenario = self.scenarios.get(provider, name)
+        if scenario is not None:
+            return Choice(outcome=scenario.outcome, scenario=scenario)
+        raise InvalidInput(
+            f"unknown outcome or scenario {name!r} for {provider}", valid=self.choices(provider)
+        )
+
+    def choices(self, provider: str) -> list[str]:
+        spec = self.provider(provider)
+        return [o.name for o in spec.outcomes] + [
+            s.name for s in self.scenarios.for_provider(provider)
+        ]
+
+    async def complete(self, session_id: str, name: str, *, via: str = "api") -> Completion:
+        """Apply an outcome (or scenario) to an open session: durable webhooks, then redirect."""
+        session = await self.get_session(session_id)
+        if not session.is_open:
+            raise Conflict(f"session {session_id} is already {session.status.value}")
+        choice = self.resolve(session.provider, name)
+        now = await self.now()
+        if now >= session.expires_at and choice.outcome != Outcome.CLOSED_TAB:
+            # Submitting after the deadline ends the flow as an expiry (spec'd per provider).
+            choice = Choice(outcome=Outcome.EXPIRY.value)
+        return await self._apply(session, choice, now, via)
+
+    async def _apply(self, session: Session, choice: Choice, now: float, via: str) -> Completion:
+        spec = self.provider(session.provider)
+        ctx = EffectContext(now=now, settings=await self.settings(spec.name))
+        effects = spec.effects(session, choice, ctx)
+        scenario = choice.scenario
+        deliveries = plan_deliveries(spec, session, effects.webhooks, scenario, now)
+        redirect = effects.redirect_url
+        page = effects.page
+        if scenario is not None and scenario.redirect.drop and redirect is not None:
+            page = Page("sandbox/redirect_dropped.html", {"redirect_url": redirect})
+            redirect = None
+        expected = session.status
+        session.data.update(effects.data)
+        session.outcome = choice.outcome
+        session.scenario = scenario.name if scenario else session.scenario
+        session.redirect_url = redirect
+        session.move(effects.status, now, outcome=choice.name, via=via, redirect_url=redirect)
+        for delivery in deliveries:
+            session.note(
+                "webhook queued", now, delivery=delivery.id, event_type=delivery.event_type
+            )
+        if not await self.store.finish_session(session, expected=expected, deliveries=deliveries):
+            raise Conflict(f"session {session.id} was finished by another request")
+        if deliveries:
+            self._wake()
+        delay = scenario.redirect.delay if scenario else 0.0
+        return Completion(session, redirect, page, delay)
+
+    async def expire_due(self, limit: int = 100) -> int:
+        """Expire sessions past `expires_at`; returns how many."""
+        now = await self.now()
+        count = 0
+        for session in await self.store.due_expiries(now, limit=limit):
+            spec = self.provider(session.provider)
+            ctx = EffectContext(now=now, settings=await self.settings(spec.name))
+            messages = spec.on_expire(session, ctx)
+            deliveries = plan_deliveries(spec, session, messages, None, now)
+            expected = session.status
+            session.move(SessionStatus.EXPIRED, now)
+            if await self.store.finish_session(session, expected=expected, deliveries=deliveries):
+                count += 1
+                if deliveries:
+                    self._wake()
+        return count
+
+    # -- webhooks ---------------------------------------------------------------------------
+    async def replay(self, delivery_id: str) -> None:
+        """Queue the delivery again with the same event id and body."""
+        if await self.store.requeue(delivery_id, await self.now()) is None:
+            raise NotFound(f"no webhook delivery {delivery_id!r}")
+        self._wake()
+
+    async def reset(self, *, settings: bool = False) -> None:
+        await self.store.reset(settings=settings)

@@ -1,0 +1,60 @@
+"""Turning a provider's webhook messages into outbox deliveries, with a scenario's timing and
+faults applied (delay, custom schedule, duplicate, reorder, wrong secret, drop)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from mockprovider.core.contract import ProviderSpec
+from mockprovider.core.scenarios import Scenario
+from mockprovider.core.sessions import Session
+from mockprovider.core.webhooks.messages import Delivery, WebhookMessage
+
+#: Reordered messages are due this far apart so the dispatcher sends them in the new order.
+REORDER_STEP = 0.001
+
+
+def new_delivery_id() -> str:
+    return "dlv_" + secrets.token_hex(12)
+
+
+def plan_deliveries(
+    spec: ProviderSpec,
+    session: Session,
+    messages: Sequence[WebhookMessage],
+    scenario: Scenario | None,
+    now: float,
+) -> list[Delivery]:
+    """One delivery per message (two with `duplicate`), none with `drop` or without a URL."""
+    hooks = scenario.webhooks if scenario else None
+    if hooks is not None and hooks.drop:
+        return []
+    ordered = [m for m in messages if m.url]
+    if hooks is not None and hooks.reorder:
+        ordered.reverse()
+    copies = 2 if hooks is not None and hooks.duplicate else 1
+    schedule = list(hooks.retry_schedule) if hooks and hooks.retry_schedule else None
+    schedule = schedule or list(spec.delivery.schedule)
+    first_due = now + (hooks.delay if hooks else 0.0) + schedule[0]
+    fault = {"wrong_secret": True} if hooks is not None and hooks.wrong_secret else {}
+    deliveries = []
+    for index, message in enumerate(ordered):
+        for _ in range(copies):
+            deliveries.append(
+                Delivery(
+                    id=new_delivery_id(),
+                    provider=spec.name,
+                    session_id=session.id,
+                    event_id=message.event_id,
+                    event_type=message.event_type,
+                    url=message.url,
+                    body=message.body,
+                    headers=dict(message.headers),
+                    created_at=now,
+                    next_attempt_at=first_due + index * REORDER_STEP,
+                    schedule=schedule,
+                    signing={**message.signing, **fault},
+                )
+            )
+    return deliveries

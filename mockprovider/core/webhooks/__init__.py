@@ -1,0 +1,1 @@
+"""Webhook messages, the outbox records that carry them, and their delivery."""

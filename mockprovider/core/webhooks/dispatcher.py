@@ -1,0 +1,163 @@
+"""Delivers the outbox: claims due deliveries with a lease, signs each attempt, POSTs it with
+httpx, records the attempt and schedules the next one by the provider's policy.
+
+Deliveries of one session go out one after another in their due order (so a provider's event
+order holds, and a scenario's `reorder` fault is observable); different sessions go out in
+parallel, bounded by `concurrency`. Retry delays run on the sandbox clock; the HTTP timeout and
+leases run on real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from mockprovider.clock import Clock
+from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
+from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
+from mockprovider.storage.base import Store
+
+log = logging.getLogger("mockprovider.webhooks")
+
+SettingsLookup = Callable[[str], Awaitable[Mapping[str, Any]]]
+
+
+class Dispatcher:
+    """The outbox's only sender. `run_once` is one pass; `run_forever` is the lifespan loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policies: Mapping[str, DeliveryPolicy],
+        settings: SettingsLookup,
+        *,
+        client: httpx.AsyncClient | None = None,
+        concurrency: int = 10,
+        idle_poll: float = 0.5,
+        housekeeping: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policies = policies
+        self.settings = settings
+        self.client = client or httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=concurrency * 2, max_keepalive_connections=concurrency
+            )
+        )
+        self.owner = f"dispatcher-{secrets.token_hex(4)}"
+        self.concurrency = concurrency
+        self.idle_poll = idle_poll
+        self.housekeeping = housekeeping
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+
+    def wake(self) -> None:
+        """Ask the loop to look for due deliveries now (new ones queued, clock advanced)."""
+        self._wake.set()
+
+    async def sandbox_now(self) -> float:
+        return self.clock.now() + await self.store.get_clock_offset()
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim every due delivery (up to `limit`), attempt each once; returns how many."""
+        lease = max(p.timeout for p in self.policies.values()) + 30.0 if self.policies else 60.0
+        real_now = self.clock.now()
+        claimed = await self.store.claim_due(
+            now=await self.sandbox_now(),
+            lease_owner=self.owner,
+            lease_now=real_now,
+            lease_until=real_now + lease,
+            limit=limit or self.concurrency * 4,
+        )
+        by_session: dict[str, list[Delivery]] = defaultdict(list)
+        for delivery in claimed:
+            by_session[delivery.session_id or delivery.id].append(delivery)
+        await asyncio.gather(*(self._send_in_order(group) for group in by_session.values()))
+        return len(claimed)
+
+    async def _send_in_order(self, group: list[Delivery]) -> None:
+        group.sort(key=lambda d: (d.next_attempt_at or 0.0, d.created_at))
+        for delivery in group:
+            async with self._slots:
+                await self.attempt(delivery)
+
+    async def attempt(self, delivery: Delivery) -> None:
+        """Make one attempt and store its result; never raises for receiver trouble."""
+        policy = self.policies[delivery.provider]
+        now = await self.sandbox_now()
+        settings = await self.settings(delivery.provider)
+        headers = dict(delivery.headers)
+        headers.update(
+            policy.sign(
+                delivery.body, headers, delivery.event_id, int(now), settings, delivery.signing
+            )
+        )
+        record = Attempt(number=len(delivery.attempts) + 1, at=now, headers=headers)
+        started = time.perf_counter()
+        verdict = Verdict.RETRY
+        try:
+            response = await self.client.post(
+                delivery.url,
+                content=delivery.body,
+                headers=headers,
+                timeout=policy.timeout,
+                follow_redirects=policy.follow_redirects,
+            )
+            record.status_code = response.status_code
+            record.response_headers = dict(response.headers)
+            verdict = policy.judge(response.status_code, response.headers)
+        except httpx.TimeoutException:
+            record.error = f"no response within {policy.timeout:g} s"
+        except httpx.HTTPError as exc:
+            record.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        self._settle(delivery, record, verdict, policy, now)
+        await self.store.record_attempt(delivery)
+
+    @staticmethod
+    def _settle(
+        delivery: Delivery, record: Attempt, verdict: Verdict, policy: DeliveryPolicy, now: float
+    ) -> None:
+        delivery.attempts.append(record)
+        delivery.run_attempts += 1
+        delivery.lease_owner = delivery.lease_until = None
+        if verdict is Verdict.DELIVERED:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
+            return
+        if verdict is Verdict.STOP:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            return
+        delay = policy.delay_after(delivery.run_attempts, delivery.schedule)
+        if delay is None:
+            delivery.status, delivery.next_attempt_at = policy.exhausted_status, None
+        else:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + delay
+
+    async def run_forever(self) -> None:
+        """Deliver until cancelled; wakes on `wake()` or every `idle_poll` seconds."""
+        while True:
+            self._wake.clear()
+            try:
+                if self.housekeeping is not None:
+                    await self.housekeeping()
+                while await self.run_once():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store hiccup must not kill the loop; the outbox keeps the work
+                log.exception("webhook dispatcher pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

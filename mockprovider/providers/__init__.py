@@ -1,0 +1,1 @@
+"""One module (or package) per provider; `registry.PROVIDERS` lists them."""

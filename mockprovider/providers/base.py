@@ -1,0 +1,88 @@
+"""What a provider module offers beyond the core contract: its web routes and hosted page.
+
+`BaseProvider` gives the common defaults so a provider module only writes what is its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from starlette.routing import BaseRoute
+
+from mockprovider.core.contract import (
+    Choice,
+    EffectContext,
+    Effects,
+    OutcomeSpec,
+    ProviderSpec,
+    Setting,
+)
+from mockprovider.core.sessions import Session
+from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.policy import DeliveryPolicy
+
+
+class WebProvider(ProviderSpec, Protocol):
+    """A provider as the web layer sees it."""
+
+    #: Template of the hosted page, relative to `templates/`.
+    page_template: str
+
+    def routes(self) -> list[BaseRoute]:
+        """The provider's own routes (API, entry links), mounted under `/<name>`."""
+
+    def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Extra template variables for the hosted page."""
+
+    def refine_choice(self, form: Mapping[str, str], name: str) -> str:
+        """The outcome/scenario a submitted page form really asks for (e.g. test card numbers)."""
+
+    def page_problem(self, form: Mapping[str, str], name: str) -> str | None:
+        """An inline error to show instead of completing (e.g. an invalid card number)."""
+
+
+class BaseProvider:
+    """Defaults for the optional parts of a provider."""
+
+    name: str
+    title: str
+    outcomes: tuple[OutcomeSpec, ...]
+    match_fields: tuple[str, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    delivery: DeliveryPolicy
+    page_template: str
+
+    def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
+        raise NotImplementedError
+
+    def on_expire(self, session: Session, ctx: EffectContext) -> list[WebhookMessage]:
+        return []
+
+    def match_values(self, session: Session) -> Mapping[str, str]:
+        return {}
+
+    def status_label(self, session: Session) -> str:
+        return session.status.value
+
+    def routes(self) -> list[BaseRoute]:
+        return []
+
+    def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def refine_choice(self, form: Mapping[str, str], name: str) -> str:
+        return name
+
+    def page_problem(self, form: Mapping[str, str], name: str) -> str | None:
+        return None
+
+
+def with_params(
+    defaults: list[tuple[str, str]], overrides: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """A provider's redirect params with a scenario's overrides: same keys replaced in place,
+    new keys appended."""
+    replaced = [(k, overrides.get(k, v)) for k, v in defaults]
+    known = {k for k, _ in defaults}
+    return replaced + [(k, v) for k, v in overrides.items() if k not in known]

@@ -1,0 +1,31 @@
+"""The explicit list of providers; the app, CLI, control API and contract tests use it."""
+
+from __future__ import annotations
+
+import click
+
+from mockprovider.core.scenarios import ProviderInfo
+from mockprovider.providers.base import WebProvider
+from mockprovider.providers.topiic import TopiicProvider
+
+
+def all_providers() -> tuple[WebProvider, ...]:
+    """A fresh instance of every provider, in display order."""
+    return (TopiicProvider(),)
+
+
+def provider_infos(providers: tuple[WebProvider, ...]) -> dict[str, ProviderInfo]:
+    """What the scenario loader needs to know of each provider."""
+    return {
+        p.name: ProviderInfo(
+            outcomes=tuple(o.name for o in p.outcomes), match_fields=p.match_fields
+        )
+        for p in providers
+    }
+
+
+def cli_commands() -> list[click.Command]:
+    """Provider-specific CLI groups (e.g. `mockprovider topiic link`)."""
+    from mockprovider.providers.topiic.cli import topiic
+
+    return [topiic]

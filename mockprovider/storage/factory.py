@@ -1,0 +1,24 @@
+"""Choosing a store from its URL: `memory`, `sqlite:PATH` (or a bare path ending .db)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mockprovider.errors import InvalidInput
+from mockprovider.storage.base import Store
+
+
+def open_store(url: str) -> Store:
+    """The store `url` names (not yet opened: call `await store.open()`)."""
+    if url in {"memory", "memory:", "memory://"}:
+        from mockprovider.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if url.startswith("sqlite:") or url.endswith(".db"):
+        from mockprovider.storage.sqlite import SQLiteStore
+
+        path = url.removeprefix("sqlite://").removeprefix("sqlite:")
+        return SQLiteStore(Path(path))
+    raise InvalidInput(
+        f"unknown store {url!r}: use memory or sqlite:PATH (e.g. sqlite:.mockprovider/state.db)"
+    )

@@ -1,0 +1,105 @@
+"""`create_app(config, …)` → the Starlette app: one Mount per provider, `/_sandbox`, and a
+lifespan that opens the store, mints the token secret and runs the webhook dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+import jinja2
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+from starlette.templating import Jinja2Templates
+
+from mockprovider.clock import Clock, SystemClock
+from mockprovider.config import Config
+from mockprovider.core.engine import Sandbox
+from mockprovider.core.scenarios import ScenarioSet, load_scenarios
+from mockprovider.core.tokens import TokenSigner
+from mockprovider.core.webhooks.dispatcher import Dispatcher
+from mockprovider.providers.base import WebProvider
+from mockprovider.providers.registry import all_providers, provider_infos
+from mockprovider.resources import scenarios_dir, templates_dir
+from mockprovider.storage.base import Store
+from mockprovider.storage.factory import open_store
+from mockprovider.web.context import AppContext
+from mockprovider.web.control import control_routes
+from mockprovider.web.errors import HANDLERS
+from mockprovider.web.hosted import hosted_routes
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        auto_reload=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    return Jinja2Templates(env=env)
+
+
+def load_all_scenarios(config: Config, providers: Sequence[WebProvider]) -> ScenarioSet:
+    """Built-in scenarios plus the config's directories; `ConfigError` lists every problem."""
+    return load_scenarios([scenarios_dir()], config.scenario_dirs, provider_infos(tuple(providers)))
+
+
+def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [Mount("/_sandbox", routes=control_routes(), name="sandbox")]
+    for provider in providers:
+        mounted = provider.routes() + hosted_routes(provider)
+        routes.append(Mount(f"/{provider.name}", routes=mounted, name=provider.name))
+    return routes
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    client: httpx.AsyncClient | None = None,
+    dispatch: bool = True,
+    scenarios: ScenarioSet | None = None,
+) -> Starlette:
+    """Build the app. `dispatch=False` leaves webhook sending to explicit `run_once()` calls."""
+    providers = all_providers()
+    store = store or open_store(config.store)
+    clock = clock or SystemClock()
+    scenario_set = scenarios or load_all_scenarios(config, providers)
+    sandbox = Sandbox(store, clock, providers, scenario_set, configured=config.providers)
+    dispatcher = Dispatcher(
+        store,
+        clock,
+        {p.name: p.delivery for p in providers},
+        sandbox.settings,
+        client=client,
+        housekeeping=sandbox.expire_due,
+    )
+    sandbox.on_enqueue(dispatcher.wake)
+    templates = make_templates()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await store.open()
+        secret = config.secret_key or await store.get_or_create_secret(secrets.token_urlsafe(32))
+        app.state.ctx = AppContext(
+            sandbox, TokenSigner(secret), templates, dispatcher, config.public_url
+        )
+        task = asyncio.create_task(dispatcher.run_forever()) if dispatch else None
+        try:
+            yield {}
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await dispatcher.aclose()
+            await store.close()
+
+    app = Starlette(routes=_routes(providers), exception_handlers=HANDLERS, lifespan=lifespan)
+    app.state.sandbox = sandbox
+    app.state.dispatcher = dispatcher
+    return app

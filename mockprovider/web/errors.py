@@ -1,0 +1,59 @@
+"""Exception handlers: the one place domain errors become HTTP responses.
+
+`/_sandbox` gets JSON `{"error": {...}}`; a provider's own error (`ProviderError`) is returned
+exactly as the provider built it; pages get an HTML error a tester understands (or JSON when the
+client asks for JSON).
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockprovider.errors import InvalidInput, MockProviderError, ProviderError
+from mockprovider.web.pages import error_page
+
+TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Unprocessable",
+    500: "Sandbox error",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/_sandbox/")
+
+
+def _error_json(status: int, message: str, valid: list[str] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"status": status, "message": message}
+    if valid:
+        body["valid"] = valid
+    return JSONResponse({"error": body}, status_code=status)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MockProviderError)
+    if isinstance(exc, ProviderError):
+        return Response(exc.body, exc.status_code, headers=exc.headers, media_type=exc.content_type)
+    valid = exc.valid if isinstance(exc, InvalidInput) else None
+    if _is_api(request):
+        return _error_json(exc.status_code, exc.message, valid)
+    hint = f"Valid choices: {', '.join(valid)}." if valid else ""
+    return error_page(
+        request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message, hint=hint
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _is_api(request):
+        return _error_json(exc.status_code, exc.detail)
+    return error_page(request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.detail)
+
+
+HANDLERS = {MockProviderError: domain_error, HTTPException: http_error}

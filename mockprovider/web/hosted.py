@@ -1,0 +1,147 @@
+"""The hosted page every provider shares: `GET /<provider>/s/{id}?t=…` shows the provider's
+template with one button per outcome and scenario; `POST /<provider>/s/{id}/outcome` applies the
+choice and answers with the provider's redirect (303) or an end page.
+
+Both are guarded by itsdangerous tokens: a page token bound to the session id and a form token
+bound to the session id and its form nonce, so a forged or replayed form gets 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mockprovider.clock import iso_seconds
+from mockprovider.core.engine import Completion
+from mockprovider.core.sessions import Session
+from mockprovider.core.tokens import Purpose
+from mockprovider.errors import Forbidden, NotFound
+from mockprovider.providers.base import WebProvider
+from mockprovider.web.context import AppContext, context
+from mockprovider.web.pages import render, see_other
+
+
+def choices(ctx: AppContext, provider: WebProvider, session: Session) -> list[dict[str, Any]]:
+    """The buttons: canonical outcomes first, then the provider's scenarios."""
+    items: list[dict[str, Any]] = [
+        {"name": o.name, "label": o.label, "description": o.description, "kind": "outcome"}
+        for o in provider.outcomes
+    ]
+    for scenario in ctx.sandbox.scenarios.for_provider(provider.name):
+        items.append(
+            {
+                "name": scenario.name,
+                "label": scenario.label,
+                "description": scenario.description,
+                "kind": "scenario",
+                "auto": scenario.name == session.scenario,
+            }
+        )
+    return items
+
+
+async def respond(request: Request, completion: Completion) -> Response:
+    """Turn a completion into the browser's next step."""
+    if completion.redirect_delay > 0:
+        await asyncio.sleep(completion.redirect_delay)  # a scenario's slow-redirect fault
+    if completion.redirect_url is not None:
+        return see_other(completion.redirect_url)
+    page = completion.page
+    template = page.template if page else "sandbox/finished.html"
+    values = dict(page.context) if page else {}
+    return render(
+        request,
+        template,
+        _session_values(request, completion.session) | values,
+        page.status_code if page else 200,
+    )
+
+
+def _session_values(request: Request, session: Session) -> dict[str, Any]:
+    ctx = context(request)
+    provider = ctx.sandbox.provider(session.provider)
+    return {
+        "session": session,
+        "provider_title": provider.title,
+        "status_label": provider.status_label(session),
+        "expires_at_iso": iso_seconds(session.expires_at),
+    }
+
+
+async def _load(request: Request, provider: WebProvider) -> Session:
+    session = await context(request).sandbox.get_session(request.path_params["session_id"])
+    if session.provider != provider.name:
+        raise NotFound(f"no {provider.name} session {session.id!r}")
+    return session
+
+
+def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
+    """The page and outcome routes for `provider`, to mount under `/<provider.name>`."""
+
+    async def page(request: Request) -> Response:
+        ctx = context(request)
+        sid = request.path_params["session_id"]
+        if ctx.tokens.verify(Purpose.HOSTED_PAGE, request.query_params.get("t", "")) != sid:
+            raise Forbidden("this page link belongs to another session")
+        session = await _load(request, provider)
+        if session.is_open and session.scenario is not None:
+            # A scenario matched the session's fields: it is the automatic outcome.
+            return await respond(
+                request, await ctx.sandbox.complete(sid, session.scenario, via="auto")
+            )
+        if not session.is_open:
+            return render(request, "sandbox/finished.html", _session_values(request, session))
+        session = await ctx.sandbox.mark_opened(session)
+        return await show(request, provider, session)
+
+    async def outcome(request: Request) -> Response:
+        ctx = context(request)
+        sid = request.path_params["session_id"]
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        signed = ctx.tokens.verify(Purpose.OUTCOME_FORM, form.get("t", ""))
+        session = await _load(request, provider)
+        if signed != [sid, session.form_nonce]:
+            raise Forbidden("this outcome form was not issued for this session")
+        if not session.is_open:
+            raise Forbidden(
+                f"this outcome form was already used: the session is {session.status.value}"
+            )
+        name = provider.refine_choice(form, form.get("outcome", ""))
+        problem = provider.page_problem(form, name)
+        if problem:
+            return await show(
+                request, provider, session, problem=problem, form=form, status_code=422
+            )
+        return await respond(request, await ctx.sandbox.complete(sid, name, via="page"))
+
+    return [
+        Route("/s/{session_id}", page, methods=["GET"], name="hosted"),
+        Route("/s/{session_id}/outcome", outcome, methods=["POST"], name="outcome"),
+    ]
+
+
+async def show(
+    request: Request,
+    provider: WebProvider,
+    session: Session,
+    *,
+    problem: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the provider's hosted page for an open session."""
+    ctx = context(request)
+    settings = await ctx.sandbox.settings(provider.name)
+    values = _session_values(request, session) | {
+        "choices": choices(ctx, provider, session),
+        "form_token": ctx.tokens.sign(Purpose.OUTCOME_FORM, [session.id, session.form_nonce]),
+        "action": f"{ctx.base_url(request)}/{provider.name}/s/{session.id}/outcome",
+        "problem": problem,
+        "form": form or {},
+    }
+    values |= provider.page_context(session, settings)
+    return render(request, provider.page_template, values, status_code)

@@ -1,0 +1,49 @@
+"""Rendering helpers shared by every page: templates, errors as HTML or JSON, redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockprovider.web.context import context
+
+
+def wants_json(request: Request) -> bool:
+    """True when the client prefers JSON to HTML (API clients, `Accept: application/json`)."""
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def render(
+    request: Request, template: str, values: Mapping[str, Any], status_code: int = 200
+) -> Response:
+    ctx = context(request)
+    return ctx.templates.TemplateResponse(
+        request, template, {"base_url": ctx.base_url(request), **values}, status_code=status_code
+    )
+
+
+def see_other(url: str) -> Response:
+    """A 303 whose Location is exactly `url` (Starlette's RedirectResponse would re-quote it)."""
+    return Response(status_code=303, headers={"location": url})
+
+
+def error_page(
+    request: Request,
+    status_code: int,
+    title: str,
+    detail: str,
+    *,
+    hint: str = "",
+    json_body: Mapping[str, Any] | None = None,
+    media_type: str = "application/json",
+) -> Response:
+    """An error a person understands in a browser, or JSON for a client that asks for it."""
+    if wants_json(request):
+        body = json_body or {"error": {"status": status_code, "title": title, "message": detail}}
+        return JSONResponse(dict(body), status_code=status_code, media_type=media_type)
+    values = {"status_code": status_code, "title": title, "detail": detail, "hint": hint}
+    return render(request, "sandbox/error.html", values, status_code)
