@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockprovider.core import yamlcheck as yc
 from mockprovider.core import yamlsource as ys
 from mockprovider.core.contract import Setting
 from mockprovider.core.provider_settings import check_values
@@ -38,16 +39,16 @@ class Config:
 
 
 def _server(node: ys.Located, problems: ys.Problems, config: Config) -> None:
-    table = ys.expect_map(node, "server", problems, optional=SERVER_KEYS)
+    table = yc.expect_map(node, "server", problems, optional=SERVER_KEYS)
     if table is None:
         return
     for key, child in table.entries.items():
         where = ys.join_key("server", key)
         if key == "port":
-            port = ys.expect_int(child, where, problems, minimum=0, maximum=65535)
+            port = yc.expect_int(child, where, problems, minimum=0, maximum=65535)
             config.port = config.port if port is None else port
         elif child.value is not None and key in SERVER_KEYS:
-            text = ys.expect_str(child, where, problems, non_empty=True)
+            text = yc.expect_str(child, where, problems, non_empty=True)
             if text is not None:
                 setattr(config, key, text)
 
@@ -58,13 +59,13 @@ def _providers(
     config: Config,
     declared: Mapping[str, tuple[Setting, ...]],
 ) -> None:
-    table = ys.expect_map(node, "providers", problems, optional=tuple(declared))
+    table = yc.expect_map(node, "providers", problems, optional=tuple(declared))
     if table is None:
         return
     for name, child in table.entries.items():
         if name not in declared:
             continue
-        values = ys.expect_map(child, ys.join_key("providers", name), problems, any_keys=True)
+        values = yc.expect_map(child, ys.join_key("providers", name), problems, any_keys=True)
         if values is None:
             continue
         where = ys.join_key("providers", name)
@@ -79,12 +80,12 @@ def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: C
     if root.value is None:
         return config
     problems = ys.Problems(str(path))
-    table = ys.expect_map(root, "", problems, optional=("server", "scenarios", "providers"))
+    table = yc.expect_map(root, "", problems, optional=("server", "scenarios", "providers"))
     if table is not None:
         if (server := table.get("server")) is not None:
             _server(server, problems, config)
         if (dirs := table.get("scenarios")) is not None:
-            listed = ys.expect_str_list(dirs, "scenarios", problems) or []
+            listed = yc.expect_str_list(dirs, "scenarios", problems) or []
             config.scenario_dirs += [(path.parent / d).resolve() for d in listed]
         if (providers := table.get("providers")) is not None:
             _providers(providers, problems, config, declared)

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from mockprovider.core.yamlsource import parse_duration
+from mockprovider.core.yamlcheck import parse_duration
 from mockprovider.providers.topiic.link import build_link
 from mockprovider.providers.topiic.settings import (
     SANDBOX_AKID,
