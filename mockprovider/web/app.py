@@ -30,6 +30,7 @@ from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
+from mockprovider.web.inbox import inbox_routes
 
 
 def make_templates() -> Jinja2Templates:
@@ -48,7 +49,8 @@ def load_all_scenarios(config: Config, providers: Sequence[WebProvider]) -> Scen
 
 
 def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
-    routes: list[BaseRoute] = [Mount("/_sandbox", routes=control_routes(), name="sandbox")]
+    sandbox_routes = control_routes() + inbox_routes()
+    routes: list[BaseRoute] = [Mount("/_sandbox", routes=sandbox_routes, name="sandbox")]
     for provider in providers:
         mounted = provider.routes() + hosted_routes(provider)
         routes.append(Mount(f"/{provider.name}", routes=mounted, name=provider.name))

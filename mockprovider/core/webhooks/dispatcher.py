@@ -54,6 +54,8 @@ class Dispatcher:
                 max_connections=concurrency * 2, max_keepalive_connections=concurrency
             )
         )
+        # Send only the provider's headers (plus Host and Content-Length), not httpx's defaults.
+        self.client.headers.clear()
         self.owner = f"dispatcher-{secrets.token_hex(4)}"
         self.concurrency = concurrency
         self.idle_poll = idle_poll

@@ -1,0 +1,56 @@
+"""Fixtures for in-process tests: the app on a memory store with a frozen clock, an httpx
+client over the ASGI transport, and a receiver that captures webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from mockprovider.clock import FrozenClock
+from mockprovider.config import Config
+from mockprovider.core.engine import Sandbox
+from mockprovider.core.webhooks.dispatcher import Dispatcher
+from mockprovider.web.app import create_app
+from tests.support import RECEIVER, SANDBOX, T0, Receiver
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def receiver() -> Receiver:
+    return Receiver()
+
+
+@pytest.fixture
+async def app(clock: FrozenClock, receiver: Receiver) -> AsyncIterator[Starlette]:
+    """The app with its lifespan running, webhooks sent only by explicit `dispatcher.run_once()`,
+    and every provider's `webhook_url` pointing at the receiver."""
+    config = Config(store="memory", providers={"topiic": {"webhook_url": RECEIVER}})
+    application = create_app(config, clock=clock, client=receiver.client(), dispatch=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def sandbox(app: Starlette) -> Sandbox:
+    engine: Sandbox = app.state.sandbox
+    return engine
+
+
+@pytest.fixture
+def dispatcher(app: Starlette) -> Dispatcher:
+    sender: Dispatcher = app.state.dispatcher
+    return sender
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as http:
+        yield http
