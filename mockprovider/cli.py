@@ -138,7 +138,12 @@ def serve(
 
 @main.group()
 def scenarios() -> None:
-    """List, validate and describe scenario files."""
+    """List, validate and describe scenario files.
+
+    \b
+    Example:
+      mockprovider scenarios validate ./qa-scenarios
+    """
 
 
 @scenarios.command("validate")

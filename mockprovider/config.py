@@ -22,6 +22,7 @@ from mockprovider.core import yamlcheck as yc
 from mockprovider.core import yamlsource as ys
 from mockprovider.core.contract import Setting
 from mockprovider.core.provider_settings import check_values
+from mockprovider.errors import InvalidInput
 
 DEFAULT_FILE = "mockprovider.yaml"
 SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key")
@@ -89,17 +90,27 @@ def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: C
             config.scenario_dirs += [(path.parent / d).resolve() for d in listed]
         if (providers := table.get("providers")) is not None:
             _providers(providers, problems, config, declared)
+    problems.items.sort(key=lambda p: p.line)  # file order, as the scenario validator reports
     problems.raise_if_any()
     return config
 
 
+def _env_port(value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise InvalidInput(
+            f"MOCKPROVIDER_PORT must be a whole number from 0 to 65535, got {value!r}"
+        )
+    return int(text)
+
+
 def from_env(env: Mapping[str, str], config: Config) -> Config:
     """Overlay `MOCKPROVIDER_HOST`, `_PORT`, `_STORE`, `_PUBLIC_URL`, `_SECRET_KEY`,
-    `_SCENARIOS` (colon-separated directories)."""
+    `_SCENARIOS` (colon-separated directories); `InvalidInput` for a bad port."""
     for key in SERVER_KEYS:
         value = env.get(f"MOCKPROVIDER_{key.upper()}")
         if value:
-            setattr(config, key, int(value) if key == "port" else value)
+            setattr(config, key, _env_port(value) if key == "port" else value)
     if env.get("MOCKPROVIDER_SCENARIOS"):
         config.scenario_dirs += [Path(p) for p in env["MOCKPROVIDER_SCENARIOS"].split(":") if p]
     return config

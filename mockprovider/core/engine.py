@@ -6,6 +6,7 @@ It knows no provider: providers are `ProviderSpec`s handed in, looked up by name
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,8 +62,10 @@ class Sandbox:
         return self.clock.now() + await self.store.get_clock_offset()
 
     async def advance_clock(self, seconds: float) -> float:
-        if seconds < 0:
-            raise InvalidInput("seconds must be zero or more: sandbox time never goes back")
+        if not math.isfinite(seconds) or seconds < 0:  # NaN would poison the shared offset
+            raise InvalidInput(
+                "seconds must be a finite number, zero or more: sandbox time never goes back"
+            )
         await self.store.add_clock_offset(seconds)
         await self.expire_due()
         self._wake()
@@ -85,8 +88,7 @@ class Sandbox:
     async def update_settings(self, name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         spec = self.provider(name)
         provider_settings.validate_update(name, spec.settings, values)
-        overrides = await self.store.get_settings(name)
-        overrides.update(values)
+        overrides = provider_settings.overlay(await self.store.get_settings(name), values)
         await self.store.put_settings(name, overrides)
         return await self.settings(name)
 
@@ -142,10 +144,12 @@ class Sandbox:
     async def complete(self, session_id: str, name: str, *, via: str = "api") -> Completion:
         """Apply an outcome (or scenario) to an open session: durable webhooks, then redirect."""
         session = await self.get_session(session_id)
+        now = await self.now()
+        if via == "page" and session.expired_on_the_page:
+            return await self._apply(session, Choice(outcome=Outcome.EXPIRY.value), now, via)
         if not session.is_open:
             raise Conflict(f"session {session_id} is already {session.status.value}")
         choice = self.resolve(session.provider, name)
-        now = await self.now()
         if now >= session.expires_at and choice.outcome != Outcome.CLOSED_TAB:
             # Submitting after the deadline ends the flow as an expiry (spec'd per provider).
             choice = Choice(outcome=Outcome.EXPIRY.value)
@@ -167,7 +171,10 @@ class Sandbox:
         session.outcome = choice.outcome
         session.scenario = scenario.name if scenario else session.scenario
         session.redirect_url = redirect
-        session.move(effects.status, now, outcome=choice.name, via=via, redirect_url=redirect)
+        if effects.status is session.status:  # a late submit on an already expired session
+            session.note(choice.name, now, via=via, redirect_url=redirect)
+        else:
+            session.move(effects.status, now, outcome=choice.name, via=via, redirect_url=redirect)
         for delivery in deliveries:
             session.note(
                 "webhook queued", now, delivery=delivery.id, event_type=delivery.event_type
@@ -189,7 +196,7 @@ class Sandbox:
             messages = spec.on_expire(session, ctx)
             deliveries = plan_deliveries(spec, session, messages, None, now)
             expected = session.status
-            session.move(SessionStatus.EXPIRED, now)
+            session.move(SessionStatus.EXPIRED, now, was=expected.value)
             if await self.store.finish_session(session, expected=expected, deliveries=deliveries):
                 count += 1
                 if deliveries:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Mapping
 from typing import Any
@@ -61,9 +62,21 @@ def validate_update(
         raise InvalidInput(message, valid=[s.name for s in declared])
 
 
+def overlay(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` updated with `layer`; a mapping value merges into the mapping it replaces, so an
+    override may name only the keys it changes (e.g. one entry of Topiic's `error_statuses`)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **copy.deepcopy(dict(value))}
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
 def merge(declared: tuple[Setting, ...], *layers: Mapping[str, Any]) -> dict[str, Any]:
-    """Defaults overlaid with each layer in turn."""
-    merged = {s.name: s.default for s in declared}
+    """Defaults overlaid with each layer in turn (see `overlay`)."""
+    merged: dict[str, Any] = {s.name: s.default for s in declared}
     for layer in layers:
-        merged.update(layer)
+        merged = overlay(merged, layer)
     return merged

@@ -32,7 +32,7 @@ def check_callback_url(url: str, *, field: str = "callback URL") -> str:
         raise UnsafeURL(f"{field} must be absolute (https://… or an app scheme like myapp://…)")
     if scheme in REFUSED_SCHEMES:
         raise UnsafeURL(f"{field} uses the {scheme}: scheme, which the sandbox refuses")
-    if scheme in {"http", "https"} and not parts.netloc:
+    if scheme in {"http", "https"} and not parts.hostname:  # `https://:443/` has a netloc
         raise UnsafeURL(f"{field} has no host")
     return url
 

@@ -89,6 +89,15 @@ class Session:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def expired_on_the_page(self) -> bool:
+        """Expired by the clock while its page was open and nothing was chosen: a late submit
+        from that page still ends the flow (as an expiry) instead of being refused."""
+        if self.status is not SessionStatus.EXPIRED or self.outcome is not None:
+            return False
+        last = self.history[-1] if self.history else {}
+        return last.get("event") == SessionStatus.EXPIRED.value and last.get("was") == "opened"
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["status"] = self.status.value

@@ -35,10 +35,12 @@ class WebProvider(ProviderSpec, Protocol):
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Extra template variables for the hosted page."""
 
-    def refine_choice(self, form: Mapping[str, str], name: str) -> str:
+    def refine_choice(self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]) -> str:
         """The outcome/scenario a submitted page form really asks for (e.g. test card numbers)."""
 
-    def page_problem(self, form: Mapping[str, str], name: str) -> str | None:
+    def page_problem(
+        self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]
+    ) -> str | None:
         """An inline error to show instead of completing (e.g. an invalid card number)."""
 
 
@@ -71,10 +73,12 @@ class BaseProvider:
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
-    def refine_choice(self, form: Mapping[str, str], name: str) -> str:
+    def refine_choice(self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]) -> str:
         return name
 
-    def page_problem(self, form: Mapping[str, str], name: str) -> str | None:
+    def page_problem(
+        self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]
+    ) -> str | None:
         return None
 
 

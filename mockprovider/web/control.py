@@ -34,7 +34,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 def _limit(request: Request, default: int) -> int:
     raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    # isascii: str.isdigit() is also true for "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
         raise InvalidInput("limit must be a whole number from 1 to 10000")
     return int(raw)
 
@@ -143,8 +144,10 @@ async def clock(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    body = await _json_body(request)
-    await context(request).sandbox.reset(settings=bool(body.get("settings", False)))
+    forget_settings = (await _json_body(request)).get("settings", False)
+    if not isinstance(forget_settings, bool):  # bool("false") would wipe them
+        raise InvalidInput('settings must be true or false, as in {"settings": true}')
+    await context(request).sandbox.reset(settings=forget_settings)
     return JSONResponse({"status": "reset"})
 
 

@@ -19,7 +19,7 @@ from mockprovider.clock import iso_seconds
 from mockprovider.core.engine import Completion
 from mockprovider.core.sessions import Session
 from mockprovider.core.tokens import Purpose
-from mockprovider.errors import Forbidden, NotFound
+from mockprovider.errors import Conflict, Forbidden, NotFound
 from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import AppContext, context
 from mockprovider.web.pages import render, see_other
@@ -106,17 +106,22 @@ def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
         session = await _load(request, provider)
         if signed != [sid, session.form_nonce]:
             raise Forbidden("this outcome form was not issued for this session")
-        if not session.is_open:
+        name = form.get("outcome", "")
+        if session.is_open:
+            settings = await ctx.sandbox.settings(provider.name)
+            name = provider.refine_choice(form, name, settings)
+            problem = provider.page_problem(form, name, settings)
+            if problem:
+                return await show(
+                    request, provider, session, problem=problem, form=form, status_code=422
+                )
+        try:
+            completion = await ctx.sandbox.complete(sid, name, via="page")
+        except Conflict:
             raise Forbidden(
                 f"this outcome form was already used: the session is {session.status.value}"
-            )
-        name = provider.refine_choice(form, form.get("outcome", ""))
-        problem = provider.page_problem(form, name)
-        if problem:
-            return await show(
-                request, provider, session, problem=problem, form=form, status_code=422
-            )
-        return await respond(request, await ctx.sandbox.complete(sid, name, via="page"))
+            ) from None
+        return await respond(request, completion)
 
     return [
         Route("/s/{session_id}", page, methods=["GET"], name="hosted"),

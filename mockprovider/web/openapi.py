@@ -152,6 +152,9 @@ def _paths() -> dict[str, Any]:
         "/_sandbox/health": {
             "get": _op("Liveness", {"200": _json(OBJECT, 'Always {"status": "ok"}')})
         },
+        "/_sandbox/openapi.json": {
+            "get": _op("This document (OpenAPI 3.1)", {"200": _json(OBJECT, "OpenAPI document")})
+        },
         "/_sandbox/providers": {
             "get": _op(
                 "Providers with their outcomes and scenarios", {"200": _json(OBJECT, "Providers")}
@@ -228,7 +231,7 @@ def _paths() -> dict[str, Any]:
         "/_sandbox/reset": {
             "post": _op(
                 "Forget sessions, deliveries, nonces and the clock offset",
-                {"200": _json(OBJECT, "Reset")},
+                {"200": _json(OBJECT, "Reset"), "422": ERROR},
                 requestBody=_body(
                     {"type": "object", "properties": {"settings": {"type": "boolean"}}}
                 ),

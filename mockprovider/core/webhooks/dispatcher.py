@@ -72,7 +72,8 @@ class Dispatcher:
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim every due delivery (up to `limit`), attempt each once; returns how many."""
-        lease = max(p.timeout for p in self.policies.values()) + 30.0 if self.policies else 60.0
+        # A lease outlives the slowest attempt a little: a crashed worker's claims come back soon.
+        lease = max(p.timeout for p in self.policies.values()) + 5.0 if self.policies else 30.0
         real_now = self.clock.now()
         claimed = await self.store.claim_due(
             now=await self.sandbox_now(),
@@ -99,12 +100,18 @@ class Dispatcher:
         now = await self.sandbox_now()
         settings = await self.settings(delivery.provider)
         headers = dict(delivery.headers)
-        headers.update(
-            policy.sign(
-                delivery.body, headers, delivery.event_id, int(now), settings, delivery.signing
-            )
-        )
         record = Attempt(number=len(delivery.attempts) + 1, at=now, headers=headers)
+        try:
+            headers.update(
+                policy.sign(
+                    delivery.body, headers, delivery.event_id, int(now), settings, delivery.signing
+                )
+            )
+        except Exception as exc:  # e.g. a bad setting: show it on the delivery, keep the pass going
+            record.error = f"could not sign: {type(exc).__name__}: {exc}"
+            self._settle(delivery, record, Verdict.RETRY, policy, now)
+            await self.store.record_attempt(delivery)
+            return
         started = time.perf_counter()
         verdict = Verdict.RETRY
         try:
