@@ -20,7 +20,12 @@ from mockprovider.providers.topiic.settings import (
 
 @click.group()
 def topiic() -> None:
-    """Topiic helpers."""
+    """Topiic helpers.
+
+    \b
+    Example:
+      mockprovider topiic link --ref cust_42 --ret https://app.example/done
+    """
 
 
 @topiic.command("link")

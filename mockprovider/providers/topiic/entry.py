@@ -1,9 +1,9 @@
 """`GET /topiic/c?d=…&s=…`: verify the deep link, create the session, 303 to the hosted page.
 
-Check order (spec §2.2, §2.8): decode `d` (400) → key by `akid` (401) → signature in constant
-time (401) → fields (400) → `exp` (410) → `mid` is the key's merchant (403) → plan active and of
-that merchant (422) → `ret` safe (400) → nonce unused (409, checked last so a rejected link never
-burns its nonce).
+Check order (spec §2.2, §2.8): decode `d` (400; a missing `akid` too) → key by `akid` (401) →
+signature in constant time (401) → fields (400) → `exp` (410) → `mid` is the key's merchant (403)
+→ plan active and of that merchant (422) → `ret` safe (400) → nonce unused (409, checked last so
+a rejected link never burns its nonce). Statuses other than 410/409 come from `error_statuses`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,18 @@ async def verify(
     statuses = settings["error_statuses"]
     d, s = query.get("d"), query.get("s")
     if not d or not s:
-        raise link.LinkRejected("malformed", statuses["malformed"], "the link needs both d and s")
-    payload = link.decode_payload(d)
-    key = link.find_key(payload.get("akid"), signing_keys(settings))
+        missing = {name: ["is required"] for name, value in (("d", d), ("s", s)) if not value}
+        raise link.LinkRejected(
+            "malformed", statuses["malformed"], "the link needs both d and s", missing
+        )
+    payload = link.decode_payload(d, statuses["malformed"])
+    if not isinstance(payload.get("akid"), str):
+        # Without an akid there is no key to verify with: a malformed link, not a wrong key.
+        problem = "is required" if "akid" not in payload else "must be a string"
+        raise link.LinkRejected(
+            "malformed", statuses["malformed"], "the link payload is invalid", {"akid": [problem]}
+        )
+    key = link.find_key(payload["akid"], signing_keys(settings))
     if key is None:
         raise link.LinkRejected(
             "unknown_key", statuses["unknown_key"], "unknown or revoked API key id (akid)"

@@ -91,13 +91,15 @@ def build_link(
     return f"{base}/c?d={d}&s={sign_d(secret, d, mode)}"
 
 
-def decode_payload(d: str) -> dict[str, Any]:
+def decode_payload(d: str, status: int = 400) -> dict[str, Any]:
     try:
         payload = json.loads(b64url_decode(d))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise LinkRejected("malformed", 400, "d is not base64url-encoded JSON") from None
+        message = "d is not base64url-encoded JSON"
+        raise LinkRejected("malformed", status, message, {"d": [message]}) from None
     if not isinstance(payload, dict):
-        raise LinkRejected("malformed", 400, "d must encode a JSON object")
+        message = "d must encode a JSON object"
+        raise LinkRejected("malformed", status, message, {"d": [message]})
     return payload
 
 

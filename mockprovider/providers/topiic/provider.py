@@ -147,11 +147,11 @@ class TopiicProvider(BaseProvider):
             "test_cards": settings["test_cards"],
         }
 
-    def refine_choice(self, form: Mapping[str, str], name: str) -> str:
+    def refine_choice(self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]) -> str:
         """Sandbox test cards (spec §3.2): Pay with a card ending 0002 declines, 0119 fails
         provisioning."""
         digits = "".join(ch for ch in form.get("card_number", "") if ch.isdigit())
-        if name != Outcome.SUCCESS or not digits:
+        if name != Outcome.SUCCESS or not digits or not settings["test_cards"]:
             return name
         if digits.endswith("0002"):
             return Outcome.CAPTURE_FAILURE.value
@@ -159,8 +159,10 @@ class TopiicProvider(BaseProvider):
             return "provisioning-error"
         return name
 
-    def page_problem(self, form: Mapping[str, str], name: str) -> str | None:
+    def page_problem(
+        self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]
+    ) -> str | None:
         digits = "".join(ch for ch in form.get("card_number", "") if ch.isdigit())
-        if name == Outcome.SUCCESS and digits and not _luhn_ok(digits):
+        if name == Outcome.SUCCESS and digits and settings["test_cards"] and not _luhn_ok(digits):
             return "That card number is not valid (Luhn check failed). Try 4242 4242 4242 4242."
         return None

@@ -15,6 +15,22 @@ SANDBOX_MID = "e7d2f1a8-9c4b-4d62-8a3f-1b5c7e9d0f24"
 SANDBOX_PLAN = "b6a8a5b8-7b3c-4d1e-9c2a-1f9e8d7c6b5a"
 INACTIVE_PLAN = "0f3e2d1c-4b5a-4697-8877-665544332211"
 
+#: HTTP status of each /c rejection [INF]; an override may name only the keys it changes.
+ERROR_STATUSES: dict[str, int] = {
+    "malformed": 400,
+    "unknown_key": 401,
+    "bad_signature": 401,
+    "merchant_mismatch": 403,
+    "inactive_plan": 422,
+}
+
+#: failureReason per outcome [DOC T12 substrings]; an override may name only the ones it changes.
+FAILURE_REASONS: dict[str, str] = {
+    "user_abort": "User abandoned checkout.",
+    "capture_failure": "Card capture failed: the card was declined by the issuer.",
+    "expiry": "Checkout session expired.",
+}
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_url", "", "Where checkout.* events are POSTed (the portal's endpoint URL)."),
     Setting(
@@ -64,11 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "failure_reasons",
-        {
-            "user_abort": "User abandoned checkout.",
-            "capture_failure": "Card capture failed: the card was declined by the issuer.",
-            "expiry": "Checkout session expired.",
-        },
+        dict(FAILURE_REASONS),
         "failureReason per outcome; the documented substrings must stay in them [DOC T12].",
     ),
     Setting(
@@ -78,13 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "error_statuses",
-        {
-            "malformed": 400,
-            "unknown_key": 401,
-            "bad_signature": 401,
-            "merchant_mismatch": 403,
-            "inactive_plan": 422,
-        },
+        dict(ERROR_STATUSES),
         "HTTP status for each /c rejection [INF]; 410 expired and 409 reused nonce are [DOC].",
     ),
     Setting(
