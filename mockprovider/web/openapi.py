@@ -240,6 +240,22 @@ def _paths() -> dict[str, Any]:
         "/_sandbox/scenario.schema.json": {
             "get": _op("JSON Schema of scenario files", {"200": _json(OBJECT, "Schema")})
         },
+        "/_sandbox/inbox": {
+            "get": _op(
+                "What the built-in receiver got, newest first", {"200": _json(OBJECT, "Requests")}
+            ),
+            "post": _op(
+                "Built-in receiver: records any request", {"200": _json(OBJECT, "Recorded")}
+            ),
+            "delete": _op("Empty the built-in receiver", {"200": _json(OBJECT, "Cleared")}),
+        },
+        "/_sandbox/inbox/{name}": {
+            "post": _op(
+                "Built-in receiver under any sub-path",
+                {"200": _json(OBJECT, "Recorded")},
+                parameters=[_path_param("name")],
+            )
+        },
     }
 
 

@@ -23,6 +23,7 @@ from mockprovider.core.webhooks.messages import Delivery
 from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
 from mockprovider.web.control import control_routes
+from mockprovider.web.inbox import inbox_routes
 from tests.support import RECEIVER, T0, Receiver, topiic_link
 
 DOC_URI = "urn:mockprovider:openapi"
@@ -677,11 +678,12 @@ async def test_wrong_method_is_a_405_json_error(client: httpx.AsyncClient) -> No
 
 def _route_operations() -> set[tuple[str, str]]:
     found = set()
-    for route in control_routes():
+    for route in control_routes() + inbox_routes():
         assert isinstance(route, Route)
+        path = "/_sandbox" + route.path.replace(":path}", "}")
         for method in route.methods or ():
             if method != "HEAD":
-                found.add(("/_sandbox" + route.path, method.lower()))
+                found.add((path, method.lower()))
     return found
 
 
