@@ -103,6 +103,7 @@ def serve(
     import uvicorn
 
     from mockprovider.config import load_config
+    from mockprovider.storage.factory import is_memory
     from mockprovider.web.factory import CONFIG_ENV, dump_config
 
     config = load_config(
@@ -118,6 +119,11 @@ def serve(
     from mockprovider.providers.registry import all_providers
     from mockprovider.web.app import load_all_scenarios
 
+    if workers > 1 and is_memory(config.store):
+        raise click.BadParameter(
+            "a memory store cannot be shared between workers; use --store sqlite:PATH",
+            param_hint="--workers",
+        )
     load_all_scenarios(config, all_providers())  # refuse to start on a broken scenario file
     if config.store.startswith("sqlite:"):
         Path(config.store.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)

@@ -233,3 +233,11 @@ def test_serve_with_bad_input_exits_before_binding_without_a_traceback(
     assert (done.returncode, done.stdout) == (code, "")
     assert done.stderr.splitlines() == expected
     assert "Traceback" not in done.stderr
+
+
+def test_serve_refuses_several_workers_on_a_memory_store() -> None:
+    result = run("serve", "--store", "memory", "--workers", "2")
+
+    assert result.exit_code == 2
+    assert "a memory store cannot be shared between workers" in result.output
+    assert "Traceback" not in result.output

@@ -8,9 +8,14 @@ from mockprovider.errors import InvalidInput
 from mockprovider.storage.base import Store
 
 
+def is_memory(url: str) -> bool:
+    """True for the in-process store, which worker processes cannot share."""
+    return url in {"memory", "memory:", "memory://"}
+
+
 def open_store(url: str) -> Store:
     """The store `url` names (not yet opened: call `await store.open()`)."""
-    if url in {"memory", "memory:", "memory://"}:
+    if is_memory(url):
         from mockprovider.storage.memory import MemoryStore
 
         return MemoryStore()

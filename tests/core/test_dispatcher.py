@@ -13,7 +13,7 @@ from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import Scenario, ScenarioSet, WebhookSpec
 from mockprovider.core.sessions import Session
-from mockprovider.core.webhooks.dispatcher import Dispatcher
+from mockprovider.core.webhooks.dispatcher import LEASE_MARGIN, Dispatcher
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict, any_2xx
 from mockprovider.providers.topiic import TopiicProvider
@@ -24,8 +24,8 @@ from tests.support import RECEIVER, T0, Receiver, wait_until
 
 PROVIDER = "fake"
 POLICY = DeliveryPolicy(schedule=(0.0, 30.0, 120.0), timeout=5.0)
-#: What `run_once` leases a claim for: the slowest timeout plus 30 s.
-LEASE = POLICY.timeout + 30.0
+#: What `run_once` leases a claim for: the slowest timeout plus the margin.
+LEASE = POLICY.timeout + LEASE_MARGIN
 
 
 async def no_settings(provider: str) -> Mapping[str, Any]:

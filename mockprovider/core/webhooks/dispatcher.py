@@ -27,6 +27,9 @@ from mockprovider.storage.base import Store
 
 log = logging.getLogger("mockprovider.webhooks")
 
+#: A lease outlives the slowest attempt by this much, so a crashed worker's claims come back soon.
+LEASE_MARGIN = 5.0
+
 SettingsLookup = Callable[[str], Awaitable[Mapping[str, Any]]]
 
 
@@ -72,8 +75,8 @@ class Dispatcher:
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim every due delivery (up to `limit`), attempt each once; returns how many."""
-        # A lease outlives the slowest attempt a little: a crashed worker's claims come back soon.
-        lease = max(p.timeout for p in self.policies.values()) + 5.0 if self.policies else 30.0
+        slowest = max((p.timeout for p in self.policies.values()), default=25.0)
+        lease = slowest + LEASE_MARGIN
         real_now = self.clock.now()
         claimed = await self.store.claim_due(
             now=await self.sandbox_now(),
