@@ -24,62 +24,11 @@ from typing import Any, cast
 from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.errors import Conflict
+from mockprovider.storage import sqlite_sql as sql
 
 #: A nonce is forgotten once it expired this long before the expiry of one being claimed.
 NONCE_GRACE = 86_400.0
 
-# `seq` orders rows inserted at the same `created_at`; its index makes `MAX(seq)` cheap.
-_SCHEMA = """
-BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, provider TEXT NOT NULL,
-    status TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL,
-    seq INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS sessions_status_expires ON sessions (status, expires_at);
-CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created_at, seq);
-CREATE INDEX IF NOT EXISTS sessions_seq ON sessions (seq);
-CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, provider TEXT NOT NULL,
-    session_id TEXT, status TEXT NOT NULL, next_attempt_at REAL, lease_until REAL,
-    lease_owner TEXT, created_at REAL NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_status_next ON deliveries (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS deliveries_session ON deliveries (session_id);
-CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at, seq);
-CREATE INDEX IF NOT EXISTS deliveries_seq ON deliveries (seq);
-CREATE TABLE IF NOT EXISTS nonces (scope TEXT NOT NULL, nonce TEXT NOT NULL,
-    expires_at REAL NOT NULL, PRIMARY KEY (scope, nonce));
-CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires_at);
-CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-COMMIT;
-"""
-
-_INSERT_SESSION = """
-INSERT INTO sessions (id, provider, status, created_at, expires_at, seq, doc)
-VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions), ?)
-"""
-_CAS_SESSION = """
-UPDATE sessions SET provider = ?, status = ?, created_at = ?, expires_at = ?, doc = ?
-WHERE id = ? AND status = ?
-"""
-_INSERT_DELIVERY = """
-INSERT INTO deliveries (id, provider, session_id, status, next_attempt_at, lease_until,
-                        lease_owner, created_at, seq, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries), ?)
-"""
-_CLAIM_DUE = """
-UPDATE deliveries SET lease_owner = ?, lease_until = ?
-WHERE id IN (
-    SELECT id FROM deliveries
-    WHERE status = 'pending' AND next_attempt_at <= ?
-      AND (lease_until IS NULL OR lease_until < ?)
-    ORDER BY next_attempt_at, seq LIMIT ?
-)
-RETURNING doc, lease_owner, lease_until, next_attempt_at, seq
-"""
-_UPDATE_DELIVERY = """
-UPDATE deliveries SET status = ?, next_attempt_at = ?, doc = ?, lease_owner = NULL,
-    lease_until = NULL WHERE id = ?
-"""
-_SELECT_SESSION = "SELECT doc FROM sessions"
-_SELECT_DELIVERY = "SELECT doc, lease_owner, lease_until FROM deliveries"
 _EXPIRABLE = sorted(s.value for s in EXPIRABLE_STATUSES)
 _CLOCK_KEY = "clock_offset"
 _SECRET_KEY = "secret"  # noqa: S105 - the kv key, not a secret
@@ -141,7 +90,7 @@ class SQLiteStore:
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+        conn.executescript(sql.SCHEMA)
         self._conn = conn
 
     async def close(self) -> None:
@@ -155,12 +104,12 @@ class SQLiteStore:
         row = (s.id, s.provider, s.status.value, s.created_at, s.expires_at, _json(s))
         try:
             with self._tx() as db:
-                db.execute(_INSERT_SESSION, row)
+                db.execute(sql.INSERT_SESSION, row)
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"session {s.id} already exists") from exc
 
     async def get_session(self, session_id: str) -> Session | None:
-        row = self._db.execute(f"{_SELECT_SESSION} WHERE id = ?", (session_id,)).fetchone()
+        row = self._db.execute(f"{sql.SELECT_SESSION} WHERE id = ?", (session_id,)).fetchone()
         return _session(row[0]) if row else None
 
     async def save_session(self, session: Session, *, expected: SessionStatus) -> bool:
@@ -179,22 +128,22 @@ class SQLiteStore:
     @staticmethod
     def _cas_session(db: sqlite3.Connection, s: Session, expected: SessionStatus) -> bool:
         values = (s.provider, s.status.value, s.created_at, s.expires_at, _json(s), s.id)
-        return db.execute(_CAS_SESSION, (*values, expected.value)).rowcount == 1
+        return db.execute(sql.CAS_SESSION, (*values, expected.value)).rowcount == 1
 
     async def list_sessions(
         self, *, provider: str | None = None, limit: int = 100
     ) -> list[Session]:
         where, args = _where(provider=provider)
-        sql = f"{_SELECT_SESSION} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ?"
-        return [_session(r[0]) for r in self._db.execute(sql, (*args, limit))]
+        query = f"{sql.SELECT_SESSION} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ?"
+        return [_session(r[0]) for r in self._db.execute(query, (*args, limit))]
 
     async def due_expiries(self, now: float, *, limit: int = 100) -> list[Session]:
         marks = ", ".join("?" * len(_EXPIRABLE))
-        sql = (
-            f"{_SELECT_SESSION} WHERE status IN ({marks}) AND expires_at <= ?"
+        query = (
+            f"{sql.SELECT_SESSION} WHERE status IN ({marks}) AND expires_at <= ?"
             " ORDER BY expires_at, seq LIMIT ?"
         )
-        return [_session(r[0]) for r in self._db.execute(sql, (*_EXPIRABLE, now, limit))]
+        return [_session(r[0]) for r in self._db.execute(query, (*_EXPIRABLE, now, limit))]
 
     # -- nonces -----------------------------------------------------------------------------
     async def claim_nonce(self, scope: str, nonce: str, expires_at: float) -> bool:
@@ -214,7 +163,7 @@ class SQLiteStore:
             row = (d.id, d.provider, d.session_id, d.status.value, d.next_attempt_at)
             lease = (d.lease_until, d.lease_owner, d.created_at)
             try:
-                db.execute(_INSERT_DELIVERY, (*row, *lease, json.dumps(d.to_dict())))
+                db.execute(sql.INSERT_DELIVERY, (*row, *lease, json.dumps(d.to_dict())))
             except sqlite3.IntegrityError as exc:
                 raise Conflict(f"delivery {d.id} already exists") from exc
 
@@ -222,35 +171,35 @@ class SQLiteStore:
         self, *, now: float, lease_owner: str, lease_now: float, lease_until: float, limit: int
     ) -> list[Delivery]:
         with self._tx() as db:
-            rows = db.execute(_CLAIM_DUE, (lease_owner, lease_until, now, lease_now, limit))
+            rows = db.execute(sql.CLAIM_DUE, (lease_owner, lease_until, now, lease_now, limit))
             claimed = rows.fetchall()
         claimed.sort(key=lambda r: (r[3], r[4]))  # RETURNING has no defined order
         return [_delivery(r) for r in claimed]
 
     async def record_attempt(self, delivery: Delivery) -> None:
         row = (delivery.status.value, delivery.next_attempt_at, _unleased_doc(delivery))
-        self._db.execute(_UPDATE_DELIVERY, (*row, delivery.id))
+        self._db.execute(sql.UPDATE_DELIVERY, (*row, delivery.id))
 
     async def get_delivery(self, delivery_id: str) -> Delivery | None:
-        row = self._db.execute(f"{_SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
+        row = self._db.execute(f"{sql.SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
         return _delivery(row) if row else None
 
     async def list_deliveries(
         self, *, provider: str | None = None, session_id: str | None = None, limit: int = 200
     ) -> list[Delivery]:
         where, args = _where(provider=provider, session_id=session_id)
-        sql = f"{_SELECT_DELIVERY} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ?"
-        return [_delivery(r) for r in self._db.execute(sql, (*args, limit))]
+        query = f"{sql.SELECT_DELIVERY} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ?"
+        return [_delivery(r) for r in self._db.execute(query, (*args, limit))]
 
     async def requeue(self, delivery_id: str, now: float) -> Delivery | None:
         with self._tx() as db:
-            row = db.execute(f"{_SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
+            row = db.execute(f"{sql.SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
             if row is None:
                 return None
             d = _delivery(row)
             d.status, d.next_attempt_at, d.run_attempts = DeliveryStatus.PENDING, now, 0
             d.lease_owner = d.lease_until = None
-            db.execute(_UPDATE_DELIVERY, (d.status.value, now, _unleased_doc(d), d.id))
+            db.execute(sql.UPDATE_DELIVERY, (d.status.value, now, _unleased_doc(d), d.id))
         return d
 
     async def next_due_at(self) -> float | None:
