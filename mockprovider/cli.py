@@ -6,6 +6,7 @@ traceback.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -125,8 +126,7 @@ def serve(
             param_hint="--workers",
         )
     load_all_scenarios(config, all_providers())  # refuse to start on a broken scenario file
-    if config.store.startswith("sqlite:"):
-        Path(config.store.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_check_store(config.store))
     os.environ[CONFIG_ENV] = dump_config(config)
     click.echo(
         f"mockprovider on http://{config.host}:{config.port}  (store: {config.store})", err=True
@@ -140,6 +140,15 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+async def _check_store(url: str) -> None:
+    """Open and close the store once, so a bad path or state file is reported before serving."""
+    from mockprovider.storage.factory import open_store
+
+    store = open_store(url)
+    await store.open()
+    await store.close()
 
 
 @main.group()

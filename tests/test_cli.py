@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,17 @@ def test_serve_refuses_several_workers_on_a_memory_store() -> None:
     assert result.exit_code == 2
     assert "a memory store cannot be shared between workers" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_state_file_of_another_schema_in_one_line(tmp_path: Path) -> None:
+    state = tmp_path / "old.db"
+    with sqlite3.connect(state) as db:
+        db.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY)")
+        db.execute("PRAGMA user_version = 1")
+    result = run("serve", "--store", f"sqlite:{state}", "--port", "0")
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: {state} holds sandbox state of another mockprovider version (schema 1, "
+        "expected 2): delete it or use another --store"
+    ]

@@ -50,6 +50,7 @@ class Sandbox:
         self.providers: dict[str, ProviderSpec] = {p.name: p for p in providers}
         self.scenarios = scenarios
         self._configured = {k: dict(v) for k, v in (configured or {}).items()}
+        self._merged: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._wake: Callable[[], None] = lambda: None
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
@@ -81,9 +82,19 @@ class Sandbox:
             ) from None
 
     async def settings(self, name: str) -> dict[str, Any]:
+        """Effective settings: defaults < config file < run-time overrides.
+
+        The merge is cached per provider and reused while the stored overrides are unchanged
+        (compared, not assumed: another worker may have changed them). Nested values are shared
+        with the cache: callers read them, never mutate them."""
         spec = self.provider(name)
         overrides = await self.store.get_settings(name)
-        return provider_settings.merge(spec.settings, self._configured.get(name, {}), overrides)
+        cached = self._merged.get(name)
+        if cached is None or cached[0] != overrides:
+            configured = self._configured.get(name, {})
+            cached = (overrides, provider_settings.merge(spec.settings, configured, overrides))
+            self._merged[name] = cached
+        return dict(cached[1])
 
     async def update_settings(self, name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         spec = self.provider(name)
@@ -141,9 +152,15 @@ class Sandbox:
             s.name for s in self.scenarios.for_provider(provider)
         ]
 
-    async def complete(self, session_id: str, name: str, *, via: str = "api") -> Completion:
-        """Apply an outcome (or scenario) to an open session: durable webhooks, then redirect."""
-        session = await self.get_session(session_id)
+    async def complete(
+        self, session_id: str, name: str, *, via: str = "api", session: Session | None = None
+    ) -> Completion:
+        """Apply an outcome (or scenario) to an open session: durable webhooks, then redirect.
+
+        `session` may be passed when the caller just loaded it; the store's compare-and-set
+        still refuses a session another request finished in between."""
+        if session is None or session.id != session_id:
+            session = await self.get_session(session_id)
         now = await self.now()
         if via == "page" and session.expired_on_the_page:
             return await self._apply(session, Choice(outcome=Outcome.EXPIRY.value), now, via)

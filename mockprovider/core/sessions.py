@@ -11,7 +11,7 @@ lives in `data`; the core never looks inside it except to match scenarios.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -99,7 +99,9 @@ class Session:
         return last.get("event") == SessionStatus.EXPIRED.value and last.get("was") == "opened"
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        """A JSON-ready dict; nested values are shared, not copied (dataclasses.asdict costs
+        ~50 µs here, on the hot path of every page and outcome)."""
+        out = {name: getattr(self, name) for name in _SESSION_FIELDS}
         out["status"] = self.status.value
         return out
 
@@ -108,3 +110,6 @@ class Session:
         values = dict(raw)
         values["status"] = SessionStatus(values["status"])
         return cls(**values)
+
+
+_SESSION_FIELDS = tuple(f.name for f in fields(Session))

@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
-from mockprovider.errors import Conflict
+from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage import sqlite_sql as sql
 
 #: A nonce is forgotten once it expired this long before the expiry of one being claimed.
@@ -90,6 +90,14 @@ class SQLiteStore:
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()
+        if tables[0] and version != sql.SCHEMA_VERSION:
+            conn.close()
+            raise InvalidInput(
+                f"{self.path} holds sandbox state of another mockprovider version (schema "
+                f"{version}, expected {sql.SCHEMA_VERSION}): delete it or use another --store"
+            )
         conn.executescript(sql.SCHEMA)
         self._conn = conn
 

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-# `seq` orders rows inserted at the same `created_at`; its index makes `MAX(seq)` cheap.
-SCHEMA = """
+#: Bumped whenever the schema changes; a state file of another version is refused.
+SCHEMA_VERSION = 2
+
+# `seq` is the rowid: insertion order (ties of `created_at`), appended without an extra index.
+SCHEMA = f"""
 BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, provider TEXT NOT NULL,
-    status TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL,
-    seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    provider TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL,
+    expires_at REAL NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_status_expires ON sessions (status, expires_at);
 CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created_at, seq);
-CREATE INDEX IF NOT EXISTS sessions_seq ON sessions (seq);
-CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, provider TEXT NOT NULL,
-    session_id TEXT, status TEXT NOT NULL, next_attempt_at REAL, lease_until REAL,
-    lease_owner TEXT, created_at REAL NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    provider TEXT NOT NULL, session_id TEXT, status TEXT NOT NULL, next_attempt_at REAL,
+    lease_until REAL, lease_owner TEXT, created_at REAL NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_status_next ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_session ON deliveries (session_id);
 CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at, seq);
-CREATE INDEX IF NOT EXISTS deliveries_seq ON deliveries (seq);
 CREATE TABLE IF NOT EXISTS nonces (scope TEXT NOT NULL, nonce TEXT NOT NULL,
     expires_at REAL NOT NULL, PRIMARY KEY (scope, nonce));
 CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires_at);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+PRAGMA user_version = {SCHEMA_VERSION};
 COMMIT;
 """
 
 INSERT_SESSION = """
-INSERT INTO sessions (id, provider, status, created_at, expires_at, seq, doc)
-VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions), ?)
+INSERT INTO sessions (id, provider, status, created_at, expires_at, doc)
+VALUES (?, ?, ?, ?, ?, ?)
 """
 CAS_SESSION = """
 UPDATE sessions SET provider = ?, status = ?, created_at = ?, expires_at = ?, doc = ?
@@ -35,8 +37,8 @@ WHERE id = ? AND status = ?
 """
 INSERT_DELIVERY = """
 INSERT INTO deliveries (id, provider, session_id, status, next_attempt_at, lease_until,
-                        lease_owner, created_at, seq, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries), ?)
+                        lease_owner, created_at, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 CLAIM_DUE = """
 UPDATE deliveries SET lease_owner = ?, lease_until = ?

@@ -13,7 +13,6 @@ import httpx
 import jinja2
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
-from starlette.templating import Jinja2Templates
 
 from mockprovider.clock import Clock, SystemClock
 from mockprovider.config import Config
@@ -33,14 +32,13 @@ from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
 
 
-def make_templates() -> Jinja2Templates:
-    env = jinja2.Environment(
+def make_templates() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
         auto_reload=False,
         undefined=jinja2.StrictUndefined,
     )
-    return Jinja2Templates(env=env)
 
 
 def load_all_scenarios(config: Config, providers: Sequence[WebProvider]) -> ScenarioSet:

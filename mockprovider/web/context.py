@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
-from starlette.templating import Jinja2Templates
 
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.tokens import Purpose, TokenSigner
@@ -16,9 +17,11 @@ from mockprovider.core.webhooks.dispatcher import Dispatcher
 class AppContext:
     sandbox: Sandbox
     tokens: TokenSigner
-    templates: Jinja2Templates
+    templates: jinja2.Environment
     dispatcher: Dispatcher
     public_url: str | None = None
+    #: Each provider's rendered outcome panel (see `web.hosted.choices_panel`).
+    panels: dict[str, Markup] = field(default_factory=dict)
 
     def base_url(self, request: Request) -> str:
         """Where the sandbox is reached: `public_url` if configured, else the request's host."""

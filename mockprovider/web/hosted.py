@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -22,10 +23,10 @@ from mockprovider.core.tokens import Purpose
 from mockprovider.errors import Conflict, Forbidden, NotFound
 from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import AppContext, context
-from mockprovider.web.pages import render, see_other
+from mockprovider.web.pages import form_fields, render, see_other
 
 
-def choices(ctx: AppContext, provider: WebProvider, session: Session) -> list[dict[str, Any]]:
+def choices(ctx: AppContext, provider: WebProvider) -> list[dict[str, Any]]:
     """The buttons: canonical outcomes first, then the provider's scenarios."""
     items: list[dict[str, Any]] = [
         {"name": o.name, "label": o.label, "description": o.description, "kind": "outcome"}
@@ -38,10 +39,20 @@ def choices(ctx: AppContext, provider: WebProvider, session: Session) -> list[di
                 "label": scenario.label,
                 "description": scenario.description,
                 "kind": "scenario",
-                "auto": scenario.name == session.scenario,
             }
         )
     return items
+
+
+def choices_panel(ctx: AppContext, provider: WebProvider) -> Markup:
+    """The outcome panel's HTML, rendered once per provider: it depends only on the provider
+    and the scenarios loaded at start, and re-rendering its loop was most of a page's cost."""
+    panel = ctx.panels.get(provider.name)
+    if panel is None:
+        template = ctx.templates.get_template("sandbox/_choices.html")
+        html = template.render(choices=choices(ctx, provider))  # autoescaped by the environment
+        panel = ctx.panels[provider.name] = Markup(html)  # noqa: S704
+    return panel
 
 
 async def respond(request: Request, completion: Completion) -> Response:
@@ -101,7 +112,7 @@ def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
     async def outcome(request: Request) -> Response:
         ctx = context(request)
         sid = request.path_params["session_id"]
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form = await form_fields(request)
         signed = ctx.tokens.verify(Purpose.OUTCOME_FORM, form.get("t", ""))
         session = await _load(request, provider)
         if signed != [sid, session.form_nonce]:
@@ -116,7 +127,7 @@ def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
                     request, provider, session, problem=problem, form=form, status_code=422
                 )
         try:
-            completion = await ctx.sandbox.complete(sid, name, via="page")
+            completion = await ctx.sandbox.complete(sid, name, via="page", session=session)
         except Conflict:
             raise Forbidden(
                 f"this outcome form was already used: the session is {session.status.value}"
@@ -142,7 +153,7 @@ async def show(
     ctx = context(request)
     settings = await ctx.sandbox.settings(provider.name)
     values = _session_values(request, session) | {
-        "choices": choices(ctx, provider, session),
+        "choices_panel": choices_panel(ctx, provider),
         "form_token": ctx.tokens.sign(Purpose.OUTCOME_FORM, [session.id, session.form_nonce]),
         "action": f"{ctx.base_url(request)}/{provider.name}/s/{session.id}/outcome",
         "problem": problem,

@@ -118,12 +118,13 @@ def test_to_dict_from_dict_round_trips_through_json() -> None:
     assert restored.status is S.FINISHED
 
 
-def test_to_dict_is_a_copy_the_session_does_not_share() -> None:
+def test_to_dict_is_json_ready_and_json_is_the_copy_boundary() -> None:
+    # to_dict shares nested values (it is on every request's path); stores copy through JSON.
     session = make_session()
     session.data = {"contact": {"em": "a@example.com"}}
-    out = session.to_dict()
-    out["data"]["contact"]["em"] = "changed@example.com"
-    out["history"].append({"event": "x", "at": 0.0})
+    copied = Session.from_dict(json.loads(json.dumps(session.to_dict())))
+    copied.data["contact"]["em"] = "changed@example.com"
+    copied.history.append({"event": "x", "at": 0.0})
 
     assert session.data == {"contact": {"em": "a@example.com"}}
     assert session.history == []

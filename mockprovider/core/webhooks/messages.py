@@ -7,7 +7,7 @@ which records every `Attempt`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -74,9 +74,11 @@ class Delivery:
     lease_until: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        """A JSON-ready dict (bodies are JSON or form text, so UTF-8); nested values shared."""
+        out = {name: getattr(self, name) for name in _DELIVERY_FIELDS}
         out["status"] = self.status.value
         out["body"] = self.body.decode("utf-8", "replace")
+        out["attempts"] = [{n: getattr(a, n) for n in _ATTEMPT_FIELDS} for a in self.attempts]
         return out
 
     @classmethod
@@ -87,3 +89,7 @@ class Delivery:
         values["body"] = body.encode() if isinstance(body, str) else body
         values["attempts"] = [Attempt(**a) for a in values.get("attempts", [])]
         return cls(**values)
+
+
+_DELIVERY_FIELDS = tuple(f.name for f in fields(Delivery))
+_ATTEMPT_FIELDS = tuple(f.name for f in fields(Attempt))
