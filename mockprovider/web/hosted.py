@@ -160,4 +160,6 @@ async def show(
         "form": form or {},
     }
     values |= provider.page_context(session, settings)
+    # Form fields as the page shows them: the provider's prefill, then what was just submitted.
+    values["fields"] = {**values.get("prefill", {}), **(form or {})}
     return render(request, provider.page_template, values, status_code)

@@ -140,9 +140,19 @@ class TopiicProvider(BaseProvider):
         return [message]
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
+        plan_id = session.data.get("plan", "")
+        plan = find_plan(settings, plan_id) or {}
+        contact = session.data.get("contact") or {}
         return {
-            "plan": find_plan(settings, session.data.get("plan", "")) or {},
-            "contact": session.data.get("contact") or {},
+            "plan": {
+                "name": f"Plan {plan_id}",
+                "amount": "",
+                "currency": "",
+                "frequency": "",
+                **plan,
+            },
+            "prefill": {key: contact.get(key, "") for key in ("fn", "ln", "em", "ph")}
+            | {"card_number": "4242 4242 4242 4242"},
             "ref": session.data.get("ref", ""),
             "test_cards": settings["test_cards"],
         }
