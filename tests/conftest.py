@@ -13,6 +13,7 @@ from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.webhooks.dispatcher import Dispatcher
+from mockprovider.providers.registry import all_providers
 from mockprovider.web.app import create_app
 from tests.support import RECEIVER, SANDBOX, T0, Receiver
 
@@ -31,7 +32,8 @@ def receiver() -> Receiver:
 async def app(clock: FrozenClock, receiver: Receiver) -> AsyncIterator[Starlette]:
     """The app with its lifespan running, webhooks sent only by explicit `dispatcher.run_once()`,
     and every provider's `webhook_url` pointing at the receiver."""
-    config = Config(store="memory", providers={"topiic": {"webhook_url": RECEIVER}})
+    hooks = {p.name: {"webhook_url": RECEIVER} for p in all_providers()}
+    config = Config(store="memory", providers=hooks)
     application = create_app(config, clock=clock, client=receiver.client(), dispatch=False)
     async with application.router.lifespan_context(application):
         yield application

@@ -17,6 +17,7 @@ from mockprovider.cli import main
 from mockprovider.core.scenarios import schema
 from mockprovider.providers.topiic import cli as topiic_cli
 from mockprovider.resources import scenarios_dir
+from mockprovider.storage.sqlite_sql import SCHEMA_VERSION
 from tests.support import SANDBOX, T0
 
 BUILTIN = [
@@ -254,5 +255,5 @@ def test_serve_refuses_a_state_file_of_another_schema_in_one_line(tmp_path: Path
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"error: {state} holds sandbox state of another mockprovider version (schema 1, "
-        "expected 2): delete it or use another --store"
+        f"expected {SCHEMA_VERSION}): delete it or use another --store"
     ]

@@ -68,6 +68,9 @@ class Effects:
     webhooks: list[WebhookMessage] = field(default_factory=list)
     #: Merged into `session.data` (e.g. ids minted for a successful checkout).
     data: dict[str, Any] = field(default_factory=dict)
+    #: An inline error the page shows while the flow goes on (e.g. Gigs' declined card): with
+    #: it, `status` should stay open (created/opened) and there is neither redirect nor page.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,21 @@ class EffectContext:
 
 
 class ProviderSpec(Protocol):
-    """The contract every provider module implements."""
+    """The contract every provider module implements (plain class attributes satisfy the
+    read-only properties)."""
 
-    name: str
-    title: str
-    outcomes: tuple[OutcomeSpec, ...]
-    match_fields: tuple[str, ...]
-    settings: tuple[Setting, ...]
-    delivery: DeliveryPolicy
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def outcomes(self) -> tuple[OutcomeSpec, ...]: ...
+    @property
+    def match_fields(self) -> tuple[str, ...]: ...
+    @property
+    def settings(self) -> tuple[Setting, ...]: ...
+    @property
+    def delivery(self) -> DeliveryPolicy: ...
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         """What picking `choice` on `session` does."""

@@ -17,8 +17,10 @@ from mockprovider.core import provider_settings
 from mockprovider.core.contract import Choice, EffectContext, Page, ProviderSpec
 from mockprovider.core.faults import plan_deliveries
 from mockprovider.core.outcomes import Outcome
+from mockprovider.core.records import Records
 from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.sessions import Session, SessionStatus
+from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 from mockprovider.storage.base import Store
 
@@ -31,6 +33,8 @@ class Completion:
     redirect_url: str | None
     page: Page | None
     redirect_delay: float = 0.0
+    #: An inline error; the session is still open and the page is shown again with it.
+    problem: str | None = None
 
 
 class Sandbox:
@@ -104,8 +108,11 @@ class Sandbox:
         return await self.settings(name)
 
     # -- sessions ---------------------------------------------------------------------------
-    async def create_session(self, session: Session) -> Session:
-        """Store a new session; an auto-matching scenario is remembered on it."""
+    async def create_session(
+        self, session: Session, messages: Sequence[WebhookMessage] = ()
+    ) -> Session:
+        """Store a new session and queue `messages` (events a provider sends on creation, e.g.
+        Gigs' `connectSession.created`); an auto-matching scenario is remembered on it."""
         spec = self.provider(session.provider)
         session.form_nonce = session.form_nonce or secrets.token_urlsafe(12)
         auto = self.scenarios.auto_match(spec.name, spec.match_values(session))
@@ -113,7 +120,36 @@ class Sandbox:
             session.scenario = auto.name
         session.note("created", session.created_at, scenario=session.scenario)
         await self.store.insert_session(session)
+        if messages:
+            await self.progress(session, "created events", messages=messages)
         return session
+
+    async def progress(
+        self,
+        session: Session,
+        event: str,
+        *,
+        data: dict[str, Any] | None = None,
+        messages: Sequence[WebhookMessage] = (),
+    ) -> Session:
+        """A step inside an open flow (e.g. Bridge credentials submitted): record it, merge
+        `data`, and queue `messages` in the same write. `Conflict` if the session moved on."""
+        spec = self.provider(session.provider)
+        now = await self.now()
+        deliveries = plan_deliveries(spec, session, messages, None, now)
+        session.data.update(data or {})
+        session.note(event, now, **{"webhooks": [d.event_type for d in deliveries]})
+        if not await self.store.finish_session(
+            session, expected=session.status, deliveries=deliveries
+        ):
+            raise Conflict(f"session {session.id} changed while {event!r} was recorded")
+        if deliveries:
+            self._wake()
+        return session
+
+    def records(self, provider: str) -> Records:
+        """`provider`'s own records (users, tokens, items …)."""
+        return Records(self.store, self.provider(provider).name)
 
     async def get_session(self, session_id: str) -> Session:
         session = await self.store.get_session(session_id)
@@ -185,11 +221,12 @@ class Sandbox:
             redirect = None
         expected = session.status
         session.data.update(effects.data)
-        session.outcome = choice.outcome
-        session.scenario = scenario.name if scenario else session.scenario
-        session.redirect_url = redirect
-        if effects.status is session.status:  # a late submit on an already expired session
-            session.note(choice.name, now, via=via, redirect_url=redirect)
+        if effects.problem is None:  # an inline problem leaves the flow going: no outcome yet
+            session.outcome = choice.outcome
+            session.scenario = scenario.name if scenario else session.scenario
+            session.redirect_url = redirect
+        if effects.status is session.status:  # an inline problem, or a late submit after expiry
+            session.note(choice.name, now, via=via, redirect_url=redirect, problem=effects.problem)
         else:
             session.move(effects.status, now, outcome=choice.name, via=via, redirect_url=redirect)
         for delivery in deliveries:
@@ -201,7 +238,7 @@ class Sandbox:
         if deliveries:
             self._wake()
         delay = scenario.redirect.delay if scenario else 0.0
-        return Completion(session, redirect, page, delay)
+        return Completion(session, redirect, page, delay, effects.problem)
 
     async def expire_due(self, limit: int = 100) -> int:
         """Expire sessions past `expires_at`; returns how many."""

@@ -26,8 +26,9 @@ from mockprovider.core.webhooks.policy import DeliveryPolicy
 class WebProvider(ProviderSpec, Protocol):
     """A provider as the web layer sees it."""
 
-    #: Template of the hosted page, relative to `templates/`.
-    page_template: str
+    @property
+    def page_template(self) -> str:
+        """Template of the hosted page, relative to `templates/`."""
 
     def routes(self) -> list[BaseRoute]:
         """The provider's own routes (API, entry links), mounted under `/<name>`."""

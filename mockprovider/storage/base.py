@@ -83,6 +83,20 @@ class Store(Protocol):
     async def next_due_at(self) -> float | None:
         """The earliest `next_attempt_at` of a pending delivery, or None."""
 
+    # -- provider records (e.g. Bridge users, tokens and items) ----------------------------------
+    async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
+        """Add a record; False (and nothing written) if (provider, kind, key) exists."""
+
+    async def put_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> None:
+        """Add or replace a record."""
+
+    async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    async def list_records(
+        self, provider: str, kind: str, *, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Records of one kind in insertion order."""
+
     # -- shared state -----------------------------------------------------------------------------
     async def get_settings(self, provider: str) -> dict[str, Any]:
         """Settings changed at run time for `provider` (only the overrides, {} if none)."""
@@ -99,4 +113,5 @@ class Store(Protocol):
         """The stored token secret; stores `candidate` first if there is none."""
 
     async def reset(self, *, settings: bool = False) -> None:
-        """Forget sessions, nonces, deliveries and the clock offset (and settings if asked)."""
+        """Forget sessions, nonces, deliveries, records and the clock offset (and settings if
+        asked)."""

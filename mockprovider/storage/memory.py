@@ -74,6 +74,7 @@ class MemoryStore:
         self._nonces: dict[tuple[str, str], float] = {}
         self._nonce_claims = 0
         self._settings: dict[str, str] = {}
+        self._records: dict[tuple[str, str], dict[str, str]] = {}
         self._clock_offset = 0.0
         self._secret: str | None = None
 
@@ -230,6 +231,27 @@ class MemoryStore:
     async def next_due_at(self) -> float | None:
         return min((r.due for r in self._pending.values() if r.due is not None), default=None)
 
+    # -- provider records -------------------------------------------------------------------
+    async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
+        table = self._records.setdefault((provider, kind), {})
+        if key in table:
+            return False
+        table[key] = json.dumps(doc)
+        return True
+
+    async def put_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self._records.setdefault((provider, kind), {})[key] = json.dumps(doc)
+
+    async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None:
+        raw = self._records.get((provider, kind), {}).get(key)
+        return dict(json.loads(raw)) if raw is not None else None
+
+    async def list_records(
+        self, provider: str, kind: str, *, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        table = self._records.get((provider, kind), {})
+        return [dict(json.loads(raw)) for raw in list(table.values())[:limit]]
+
     # -- shared state -----------------------------------------------------------------------------
     async def get_settings(self, provider: str) -> dict[str, Any]:
         raw = self._settings.get(provider)
@@ -255,6 +277,7 @@ class MemoryStore:
             table.clear()
         self._owners.clear()
         self._nonces.clear()
+        self._records.clear()
         self._clock_offset = 0.0
         if settings:
             self._settings.clear()

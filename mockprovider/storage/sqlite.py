@@ -214,6 +214,37 @@ class SQLiteStore:
         sql = "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'"
         return cast(float | None, self._db.execute(sql).fetchone()[0])
 
+    # -- provider records -------------------------------------------------------------------
+    async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO records (provider, kind, key, doc) VALUES (?, ?, ?, ?)",
+            (provider, kind, key, json.dumps(doc)),
+        )
+        return added.rowcount == 1
+
+    async def put_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT INTO records (provider, kind, key, doc) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (provider, kind, key) DO UPDATE SET doc = excluded.doc",
+            (provider, kind, key, json.dumps(doc)),
+        )
+
+    async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT doc FROM records WHERE provider = ? AND kind = ? AND key = ?",
+            (provider, kind, key),
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    async def list_records(
+        self, provider: str, kind: str, *, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT doc FROM records WHERE provider = ? AND kind = ? ORDER BY seq LIMIT ?",
+            (provider, kind, limit),
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
     # -- shared state -----------------------------------------------------------------------------
     def _get(self, key: str) -> Any:
         row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
@@ -250,7 +281,7 @@ class SQLiteStore:
 
     async def reset(self, *, settings: bool = False) -> None:
         with self._tx() as db:
-            for table in ("sessions", "deliveries", "nonces"):
+            for table in ("sessions", "deliveries", "nonces", "records"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608
             db.execute("DELETE FROM kv WHERE key = ?", (_CLOCK_KEY,))
             if settings:

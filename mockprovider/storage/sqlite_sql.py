@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 #: Bumped whenever the schema changes; a state file of another version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # `seq` is the rowid: insertion order (ties of `created_at`), appended without an extra index.
 SCHEMA = f"""
@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS nonces (scope TEXT NOT NULL, nonce TEXT NOT NULL,
     expires_at REAL NOT NULL, PRIMARY KEY (scope, nonce));
 CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires_at);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, provider TEXT NOT NULL,
+    kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (provider, kind, key));
 PRAGMA user_version = {SCHEMA_VERSION};
 COMMIT;
 """

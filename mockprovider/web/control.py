@@ -106,7 +106,10 @@ async def outcome(request: Request) -> Response:
         )
     done = await sandbox.complete(found.id, name, via="api")
     view = session_view(done.session, sandbox.provider(found.provider))
-    return JSONResponse({"redirect_url": done.redirect_url, "session": view})
+    answer: dict[str, Any] = {"redirect_url": done.redirect_url, "session": view}
+    if done.problem is not None:
+        answer["problem"] = done.problem
+    return JSONResponse(answer)
 
 
 async def webhooks(request: Request) -> Response:

@@ -55,12 +55,14 @@ def choices_panel(ctx: AppContext, provider: WebProvider) -> Markup:
     return panel
 
 
-async def respond(request: Request, completion: Completion) -> Response:
+async def respond(request: Request, provider: WebProvider, completion: Completion) -> Response:
     """Turn a completion into the browser's next step."""
     if completion.redirect_delay > 0:
         await asyncio.sleep(completion.redirect_delay)  # a scenario's slow-redirect fault
     if completion.redirect_url is not None:
         return see_other(completion.redirect_url)
+    if completion.problem is not None:  # the flow goes on: the same page, with the error
+        return await show(request, provider, completion.session, problem=completion.problem)
     page = completion.page
     template = page.template if page else "sandbox/finished.html"
     values = dict(page.context) if page else {}
@@ -101,9 +103,8 @@ def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
         session = await _load(request, provider)
         if session.is_open and session.scenario is not None:
             # A scenario matched the session's fields: it is the automatic outcome.
-            return await respond(
-                request, await ctx.sandbox.complete(sid, session.scenario, via="auto")
-            )
+            completion = await ctx.sandbox.complete(sid, session.scenario, via="auto")
+            return await respond(request, provider, completion)
         if not session.is_open:
             return render(request, "sandbox/finished.html", _session_values(request, session))
         session = await ctx.sandbox.mark_opened(session)
@@ -132,7 +133,7 @@ def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
             raise Forbidden(
                 f"this outcome form was already used: the session is {session.status.value}"
             ) from None
-        return await respond(request, completion)
+        return await respond(request, provider, completion)
 
     return [
         Route("/s/{session_id}", page, methods=["GET"], name="hosted"),

@@ -145,7 +145,11 @@ def _paths() -> dict[str, Any]:
     completed = {
         "type": "object",
         "required": ["redirect_url", "session"],
-        "properties": {"redirect_url": NULLABLE_STR, "session": _ref("Session")},
+        "properties": {
+            "redirect_url": NULLABLE_STR,
+            "session": _ref("Session"),
+            "problem": {"type": "string", "description": "An inline error; the flow goes on"},
+        },
     }
     provider = [_path_param("provider")]
     return {

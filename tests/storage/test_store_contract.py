@@ -389,11 +389,13 @@ async def _fill(store: Store) -> None:
     await store.add_clock_offset(60.0)
     await store.put_settings("topiic", {"latency_ms": 5})
     await store.get_or_create_secret("secret")
+    await store.put_record("bridge", "user", "u1", {"uuid": "u1"})
 
 
 async def test_reset_forgets_state_but_keeps_settings(store: Store) -> None:
     await _fill(store)
     await store.reset()
+    assert await store.get_record("bridge", "user", "u1") is None
     assert await store.get_session("s1") is None
     assert await store.list_sessions() == []
     assert await store.get_delivery("d1") is None
@@ -409,6 +411,38 @@ async def test_reset_with_settings_forgets_settings_too(store: Store) -> None:
     await store.reset(settings=True)
     assert await store.get_settings("topiic") == {}
     assert await store.get_session("s1") is None
+
+
+# -- provider records ----------------------------------------------------------------------------
+
+
+async def test_insert_record_adds_once_per_provider_kind_and_key(store: Store) -> None:
+    assert await store.insert_record("bridge", "user", "ext-1", {"uuid": "a"})
+    assert not await store.insert_record("bridge", "user", "ext-1", {"uuid": "b"})
+    assert await store.insert_record("bridge", "token", "ext-1", {"uuid": "c"})
+    assert await store.insert_record("gigs", "user", "ext-1", {"uuid": "d"})
+    assert await store.get_record("bridge", "user", "ext-1") == {"uuid": "a"}
+
+
+async def test_put_record_replaces_and_get_returns_a_copy(store: Store) -> None:
+    await store.put_record("bridge", "item", "1", {"status": -2, "accounts": [1]})
+    await store.put_record("bridge", "item", "1", {"status": 0, "accounts": [1, 2]})
+    found = await store.get_record("bridge", "item", "1")
+    assert found == {"status": 0, "accounts": [1, 2]}
+    assert found is not None
+    found["accounts"].append(3)
+    assert await store.get_record("bridge", "item", "1") == {"status": 0, "accounts": [1, 2]}
+    assert await store.get_record("bridge", "item", "2") is None
+
+
+async def test_list_records_in_insertion_order_per_kind_with_a_limit(store: Store) -> None:
+    for n in (3, 1, 2):
+        await store.put_record("bridge", "item", str(n), {"n": n})
+    await store.put_record("bridge", "user", "u", {"n": 0})
+    await store.put_record("bridge", "item", "3", {"n": 33})  # replacing keeps its place
+    assert await store.list_records("bridge", "item") == [{"n": 33}, {"n": 1}, {"n": 2}]
+    assert await store.list_records("bridge", "item", limit=2) == [{"n": 33}, {"n": 1}]
+    assert await store.list_records("gigs", "item") == []
 
 
 # -- SQLite only ----------------------------------------------------------------------------------
