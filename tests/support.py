@@ -19,6 +19,19 @@ from mockprovider.providers.topiic.settings import (
     SANDBOX_SECRET,
 )
 
+#: What Topiic's hosted page offers, in button order: its outcomes, then the built-in scenarios.
+TOPIIC_OUTCOMES = ["success", "user_abort", "capture_failure", "expiry", "closed_tab"]
+TOPIIC_SCENARIOS = [
+    "cancelled",
+    "declined",
+    "late-webhook",
+    "provisioning-error",
+    "redirect-lost",
+    "webhook-twice",
+    "wrong-signature",
+]
+TOPIIC_CHOICES = TOPIIC_OUTCOMES + TOPIIC_SCENARIOS
+
 #: Frozen sandbox start: 1000 s before the spec vector's exp (1769472000).
 T0 = 1_769_471_000.0
 SANDBOX = "http://sandbox.test"

@@ -16,18 +16,7 @@ from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 from mockprovider.providers.topiic import TopiicProvider
 from mockprovider.storage.memory import MemoryStore
-from tests.support import RECEIVER, T0, Receiver, topiic_link
-
-TOPIIC_OUTCOMES = ["success", "user_abort", "capture_failure", "expiry", "closed_tab"]
-BUILTIN_SCENARIOS = [
-    "cancelled",
-    "declined",
-    "late-webhook",
-    "provisioning-error",
-    "redirect-lost",
-    "webhook-twice",
-    "wrong-signature",
-]
+from tests.support import RECEIVER, T0, TOPIIC_CHOICES, Receiver, topiic_link
 
 
 async def new_session(client: httpx.AsyncClient, **overrides: Any) -> str:
@@ -134,8 +123,8 @@ async def test_unknown_outcome_is_invalid_and_lists_outcomes_then_scenarios(
     with pytest.raises(InvalidInput, match="unknown outcome or scenario 'sucess' for topiic") as e:
         await sandbox.complete(sid, "sucess")
 
-    assert e.value.valid == TOPIIC_OUTCOMES + BUILTIN_SCENARIOS
-    assert sandbox.choices("topiic") == TOPIIC_OUTCOMES + BUILTIN_SCENARIOS
+    assert e.value.valid == TOPIIC_CHOICES
+    assert sandbox.choices("topiic") == TOPIIC_CHOICES
     assert await status_of(sandbox, sid) is SessionStatus.CREATED
 
 

@@ -38,7 +38,7 @@ from tests.providers.topiic_helpers import (
     start,
     submit,
 )
-from tests.support import T0, Receiver, parse_form, topiic_link
+from tests.support import T0, TOPIIC_CHOICES, Receiver, parse_form, topiic_link
 
 EXP_ISO = "2026-01-27T00:13:20Z"
 CAPTURE_FAILED = "Card capture failed"
@@ -48,20 +48,6 @@ FAILURES = [
     ("capture_failure", CAPTURE_FAILED + "..."),
     ("provisioning-error", "Provisioning failed"),
     ("expiry", "Checkout session expired."),
-]
-VALID_CHOICES = [
-    "success",
-    "user_abort",
-    "capture_failure",
-    "expiry",
-    "closed_tab",
-    "cancelled",
-    "declined",
-    "late-webhook",
-    "provisioning-error",
-    "redirect-lost",
-    "webhook-twice",
-    "wrong-signature",
 ]
 SECOND_KEY = {
     "api_key_id": "5d0c6a4e-2f1b-4c3d-9e8f-7a6b5c4d3e2f",
@@ -363,7 +349,7 @@ async def test_hosted_page_shows_the_plan_prefilled_contact_and_one_button_per_c
         "em": "maya@example.com",
         "ph": "+61 422 138 904",
     }
-    assert parse_form(page.text).buttons == VALID_CHOICES
+    assert parse_form(page.text).buttons == TOPIIC_CHOICES
     assert (await session_view(client, opened.session_id))["status"] == "opened"
     again = await client.get(opened.page_url)
     assert again.status_code == 200
@@ -483,7 +469,7 @@ async def test_control_api_unknown_outcome_is_unprocessable_and_lists_valid_name
     opened = await start(client)
     response = await choose(client, opened.session_id, "teleport")
     assert response.status_code == 422
-    assert response.json()["error"]["valid"] == VALID_CHOICES
+    assert response.json()["error"]["valid"] == TOPIIC_CHOICES
     assert (await session_view(client, opened.session_id))["status"] == "created"
 
 
@@ -494,7 +480,7 @@ async def test_unknown_outcome_button_value_is_unprocessable_and_lists_valid_nam
     form = parse_form((await client.get(opened.page_url)).text)
     response = await client.post(form.action, data={"t": form.token, "outcome": "teleport"})
     assert response.status_code == 422
-    assert f"Valid choices: {', '.join(VALID_CHOICES)}." in response.text
+    assert f"Valid choices: {', '.join(TOPIIC_CHOICES)}." in response.text
     assert (await session_view(client, opened.session_id))["status"] == "opened"
 
 

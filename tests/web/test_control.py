@@ -24,20 +24,17 @@ from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
 from mockprovider.web.control import control_routes
 from mockprovider.web.inbox import inbox_routes
-from tests.support import RECEIVER, T0, Receiver, topiic_link
+from tests.support import (
+    RECEIVER,
+    T0,
+    TOPIIC_CHOICES,
+    TOPIIC_OUTCOMES,
+    TOPIIC_SCENARIOS,
+    Receiver,
+    topiic_link,
+)
 
 DOC_URI = "urn:mockprovider:openapi"
-OUTCOMES = ["success", "user_abort", "capture_failure", "expiry", "closed_tab"]
-SCENARIOS = [
-    "cancelled",
-    "declined",
-    "late-webhook",
-    "provisioning-error",
-    "redirect-lost",
-    "webhook-twice",
-    "wrong-signature",
-]
-CHOICES = OUTCOMES + SCENARIOS
 SETTING_NAMES = [s.name for s in SETTINGS]
 DEFAULT_SETTINGS = {s.name: s.default for s in SETTINGS} | {"webhook_url": RECEIVER}
 T0_ISO = "2026-01-26T23:43:20.000Z"
@@ -133,13 +130,13 @@ async def test_providers_list_outcomes_and_scenarios(api: Api) -> None:
         "title": "Topiic hosted checkout",
         "base_path": "/topiic",
     }
-    assert [o["name"] for o in topiic["outcomes"]] == OUTCOMES
+    assert [o["name"] for o in topiic["outcomes"]] == TOPIIC_OUTCOMES
     assert topiic["outcomes"][0] == {
         "name": "success",
         "label": "Pay",
         "description": "303 to ret with status=ok; checkout.completed webhook.",
     }
-    assert [s["name"] for s in topiic["scenarios"]] == SCENARIOS
+    assert [s["name"] for s in topiic["scenarios"]] == TOPIIC_SCENARIOS
     declined = topiic["scenarios"][1]
     assert declined["source"].endswith("scenarios/topiic/declined.yaml:3")
     assert {k: v for k, v in declined.items() if k != "source"} == {
@@ -358,11 +355,11 @@ async def test_second_outcome_is_a_conflict(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "message", "valid"),
     [
-        ({"outcome": "sucess"}, "unknown outcome or scenario 'sucess' for topiic", CHOICES),
-        ({"scenario": "nope"}, "unknown outcome or scenario 'nope' for topiic", CHOICES),
-        ({}, 'send {"outcome": "…"} or {"scenario": "…"}', CHOICES),
-        ({"outcome": 5}, 'send {"outcome": "…"} or {"scenario": "…"}', CHOICES),
-        ({"outcome": ""}, 'send {"outcome": "…"} or {"scenario": "…"}', CHOICES),
+        ({"outcome": "sucess"}, "unknown outcome or scenario 'sucess' for topiic", TOPIIC_CHOICES),
+        ({"scenario": "nope"}, "unknown outcome or scenario 'nope' for topiic", TOPIIC_CHOICES),
+        ({}, 'send {"outcome": "…"} or {"scenario": "…"}', TOPIIC_CHOICES),
+        ({"outcome": 5}, 'send {"outcome": "…"} or {"scenario": "…"}', TOPIIC_CHOICES),
+        ({"outcome": ""}, 'send {"outcome": "…"} or {"scenario": "…"}', TOPIIC_CHOICES),
         (b"outcome=success", "the request body is not valid JSON", None),
         (b'["success"]', "the request body must be a JSON object", None),
     ],
