@@ -18,17 +18,8 @@ from mockprovider.core.scenarios import schema
 from mockprovider.providers.topiic import cli as topiic_cli
 from mockprovider.resources import scenarios_dir
 from mockprovider.storage.sqlite_sql import SCHEMA_VERSION
-from tests.support import SANDBOX, T0
+from tests.support import SANDBOX, T0, TOPIIC_SCENARIOS
 
-BUILTIN = [
-    "cancelled",
-    "declined",
-    "late-webhook",
-    "provisioning-error",
-    "redirect-lost",
-    "webhook-twice",
-    "wrong-signature",
-]
 BROKEN_SCENARIO = """\
 name: Bad Name
 provider: topiic
@@ -88,7 +79,7 @@ def test_list_shows_the_builtin_scenarios() -> None:
 
     assert result.exit_code == 0
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert [row[1] for row in rows] == BUILTIN
+    assert [row[1] for row in rows] == TOPIIC_SCENARIOS
     assert {row[0] for row in rows} == {"topiic"}
     declined = next(line for line in result.stdout.splitlines() if " declined " in line)
     assert "capture_failure" in declined
@@ -103,7 +94,7 @@ def test_list_adds_scenarios_from_given_directories(tmp_path: Path) -> None:
     result = run("scenarios", "list", "--scenarios", str(tmp_path))
 
     assert result.exit_code == 0
-    assert [line.split()[1] for line in result.stdout.splitlines()] == [*BUILTIN, "my-one"]
+    assert [line.split()[1] for line in result.stdout.splitlines()] == [*TOPIIC_SCENARIOS, "my-one"]
 
 
 def test_schema_prints_the_scenario_json_schema() -> None:

@@ -81,7 +81,7 @@ class YieldingStore(MemoryStore):
 
     async def get_session(self, session_id: str) -> Session | None:
         found = await super().get_session(session_id)
-        await asyncio.sleep(0)  # a yield, not a wait: lets the other request read too
+        await asyncio.sleep(0)  # wait-ok: a yield, not a wait; lets the other request read too
         return found
 
 
