@@ -27,6 +27,7 @@ from mockprovider.storage.base import Store
 from mockprovider.storage.factory import open_store
 from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
+from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
@@ -47,7 +48,7 @@ def load_all_scenarios(config: Config, providers: Sequence[WebProvider]) -> Scen
 
 
 def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
-    sandbox_routes = control_routes() + inbox_routes()
+    sandbox_routes = control_routes() + inbox_routes() + dashboard_routes()
     routes: list[BaseRoute] = [Mount("/_sandbox", routes=sandbox_routes, name="sandbox")]
     for provider in providers:
         mounted = provider.routes() + hosted_routes(provider)

@@ -26,7 +26,9 @@ TITLES = {
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/_sandbox/")
+    """The JSON control API (the dashboard's pages under /_sandbox/ui/ get HTML errors)."""
+    path = request.url.path
+    return path.startswith("/_sandbox/") and not path.startswith("/_sandbox/ui/")
 
 
 def _error_json(status: int, message: str, valid: list[str] | None = None) -> JSONResponse:

@@ -20,6 +20,7 @@ from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import schema as scenario_schema
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.core.webhooks.messages import Delivery
+from mockprovider.providers.registry import all_providers
 from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
 from mockprovider.web.control import control_routes
@@ -38,6 +39,8 @@ DOC_URI = "urn:mockprovider:openapi"
 SETTING_NAMES = [s.name for s in SETTINGS]
 DEFAULT_SETTINGS = {s.name: s.default for s in SETTINGS} | {"webhook_url": RECEIVER}
 T0_ISO = "2026-01-26T23:43:20.000Z"
+
+KNOWN = ", ".join(sorted(p.name for p in all_providers()))
 
 
 def _pointer(*parts: str) -> str:
@@ -124,7 +127,9 @@ async def test_providers_list_outcomes_and_scenarios(api: Api) -> None:
     response = await api.get("/_sandbox/providers")
 
     assert response.status_code == 200
-    (topiic,) = response.json()["providers"]
+    listed = response.json()["providers"]
+    assert [p["name"] for p in listed] == [p.name for p in all_providers()]
+    topiic = listed[0]
     assert {k: topiic[k] for k in ("name", "title", "base_path")} == {
         "name": "topiic",
         "title": "Topiic hosted checkout",
@@ -202,10 +207,10 @@ async def test_settings_put_refuses_bad_updates_with_422_and_changes_nothing(
 
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 async def test_settings_of_an_unknown_provider_are_not_found(api: Api, method: str) -> None:
-    response = await api.request(method, "/_sandbox/providers/gigs/settings", json={})
+    response = await api.request(method, "/_sandbox/providers/nope/settings", json={})
     assert (response.status_code, response.json()) == (
         404,
-        error(404, "unknown provider 'gigs'; known: topiic"),
+        error(404, f"unknown provider 'nope'; known: {KNOWN}"),
     )
 
 
@@ -231,10 +236,10 @@ async def test_sessions_are_listed_newest_first(api: Api) -> None:
 
 
 async def test_sessions_of_an_unknown_provider_are_not_found(api: Api) -> None:
-    response = await api.get("/_sandbox/sessions", params={"provider": "gigs"})
+    response = await api.get("/_sandbox/sessions", params={"provider": "nope"})
     assert (response.status_code, response.json()) == (
         404,
-        error(404, "unknown provider 'gigs'; known: topiic"),
+        error(404, f"unknown provider 'nope'; known: {KNOWN}"),
     )
 
 

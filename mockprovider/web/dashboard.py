@@ -1,0 +1,134 @@
+"""`/_sandbox/` in a browser: sessions, a session's timeline, deliveries with Replay, the clock,
+and each provider's settings and scenarios.
+
+Server-rendered from the same views the JSON API returns. Pages refresh their main region every
+two seconds with a few lines of dependency-free JavaScript (`?fragment=1` returns just that
+region), so a flow running in another tab shows up live. Actions are plain HTML forms that
+answer 303 back to the page, so everything works without JavaScript too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mockprovider.clock import iso_seconds
+from mockprovider.core.sessions import SessionStatus
+from mockprovider.core.yamlcheck import parse_duration
+from mockprovider.errors import InvalidInput, NotFound
+from mockprovider.web.context import context
+from mockprovider.web.pages import form_fields, render, see_other
+from mockprovider.web.views import delivery_view, session_view
+
+STATUSES = [s.value for s in SessionStatus]
+
+
+def _filters(request: Request) -> dict[str, str]:
+    query = request.query_params
+    return {k: query[k] for k in ("provider", "status") if query.get(k)}
+
+
+async def _common(request: Request) -> dict[str, Any]:
+    sandbox = context(request).sandbox
+    now = await sandbox.now()
+    return {
+        "providers": list(sandbox.providers),
+        "now_iso": iso_seconds(now),
+        "offset": await sandbox.store.get_clock_offset(),
+        "fragment": request.query_params.get("fragment") == "1",
+    }
+
+
+async def home(request: Request) -> Response:
+    """Sessions (filtered by provider and status) and the latest deliveries."""
+    sandbox = context(request).sandbox
+    filters = _filters(request)
+    found = await sandbox.list_sessions(filters.get("provider"), limit=200)
+    if "status" in filters:
+        found = [s for s in found if s.status.value == filters["status"]]
+    sessions = [session_view(s, sandbox.provider(s.provider)) for s in found]
+    hooks = await sandbox.store.list_deliveries(provider=filters.get("provider"), limit=50)
+    values = {"sessions": sessions, "webhooks": [delivery_view(d) for d in hooks]}
+    values |= {"filters": filters, "statuses": STATUSES} | await _common(request)
+    return render(request, "sandbox/dashboard.html", values)
+
+
+async def timeline(request: Request) -> Response:
+    """One session: every step, the redirect, each webhook with every attempt."""
+    sandbox = context(request).sandbox
+    session = await sandbox.get_session(request.path_params["session_id"])
+    hooks = await sandbox.store.list_deliveries(session_id=session.id, limit=500)
+    values = {
+        "session": session_view(session, sandbox.provider(session.provider)),
+        "webhooks": [delivery_view(d) for d in reversed(hooks)],
+        "choices": sandbox.choices(session.provider) if session.is_open else [],
+    }
+    return render(request, "sandbox/timeline.html", values | await _common(request))
+
+
+async def providers(request: Request) -> Response:
+    """Each provider's settings (secrets included: this is a sandbox) and scenarios."""
+    sandbox = context(request).sandbox
+    listing = []
+    for spec in sandbox.providers.values():
+        settings = await sandbox.settings(spec.name)
+        listing.append(
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "outcomes": spec.outcomes,
+                "scenarios": sandbox.scenarios.for_provider(spec.name),
+                "settings": json.dumps(settings, indent=2, ensure_ascii=False),
+                "help": {s.name: s.help for s in spec.settings},
+            }
+        )
+    return render(request, "sandbox/providers.html", {"listing": listing} | await _common(request))
+
+
+async def replay(request: Request) -> Response:
+    await context(request).sandbox.replay(request.path_params["delivery_id"])
+    return see_other(_back(request, "/_sandbox/"))
+
+
+async def advance(request: Request) -> Response:
+    form = await form_fields(request)
+    try:
+        seconds = parse_duration(form.get("by", "").strip())
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    await context(request).sandbox.advance_clock(seconds)
+    return see_other(_back(request, "/_sandbox/"))
+
+
+async def outcome(request: Request) -> Response:
+    form = await form_fields(request)
+    sid = request.path_params["session_id"]
+    await context(request).sandbox.complete(sid, form.get("outcome", ""), via="dashboard")
+    return see_other(f"{context(request).base_url(request)}/_sandbox/ui/sessions/{sid}")
+
+
+def _back(request: Request, default: str) -> str:
+    """Where an action returns: the page it came from, if it is one of ours."""
+    base = context(request).base_url(request)
+    referer = request.headers.get("referer", "")
+    return referer if referer.startswith(base + "/_sandbox/") else base + default
+
+
+async def missing(request: Request) -> Response:
+    raise NotFound("no such dashboard page")
+
+
+def dashboard_routes() -> list[BaseRoute]:
+    return [
+        Route("/", home, methods=["GET"], name="dashboard"),
+        Route("/ui/sessions/{session_id}", timeline, methods=["GET"], name="timeline"),
+        Route("/ui/sessions/{session_id}/outcome", outcome, methods=["POST"]),
+        Route("/ui/providers", providers, methods=["GET"], name="dashboard-providers"),
+        Route("/ui/webhooks/{delivery_id}/replay", replay, methods=["POST"]),
+        Route("/ui/clock/advance", advance, methods=["POST"]),
+        Route("/ui/{rest:path}", missing, methods=["GET"]),
+    ]
