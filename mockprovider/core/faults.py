@@ -11,9 +11,6 @@ from mockprovider.core.scenarios import Scenario
 from mockprovider.core.sessions import Session
 from mockprovider.core.webhooks.messages import Delivery, WebhookMessage
 
-#: Reordered messages are due this far apart so the dispatcher sends them in the new order.
-REORDER_STEP = 0.001
-
 
 def new_delivery_id() -> str:
     return "dlv_" + secrets.token_hex(12)
@@ -39,7 +36,8 @@ def plan_deliveries(
     first_due = now + (hooks.delay if hooks else 0.0) + schedule[0]
     fault = {"wrong_secret": True} if hooks is not None and hooks.wrong_secret else {}
     deliveries = []
-    for index, message in enumerate(ordered):
+    # One outcome's events share a due time; the outbox sends them in the order written here.
+    for message in ordered:
         for _ in range(copies):
             deliveries.append(
                 Delivery(
@@ -52,7 +50,7 @@ def plan_deliveries(
                     body=message.body,
                     headers=dict(message.headers),
                     created_at=now,
-                    next_attempt_at=first_due + index * REORDER_STEP,
+                    next_attempt_at=first_due,
                     schedule=schedule,
                     signing={**message.signing, **fault},
                 )

@@ -6,12 +6,16 @@ import click
 
 from mockprovider.core.scenarios import ProviderInfo
 from mockprovider.providers.base import WebProvider
+from mockprovider.providers.bridge import BridgeProvider
+from mockprovider.providers.finapi import FinapiProvider
+from mockprovider.providers.gigs import GigsProvider
 from mockprovider.providers.topiic import TopiicProvider
+from mockprovider.providers.yapily import YapilyProvider
 
 
 def all_providers() -> tuple[WebProvider, ...]:
     """A fresh instance of every provider, in display order."""
-    return (TopiicProvider(),)
+    return (TopiicProvider(), GigsProvider(), BridgeProvider(), YapilyProvider(), FinapiProvider())
 
 
 def provider_infos(providers: tuple[WebProvider, ...]) -> dict[str, ProviderInfo]:

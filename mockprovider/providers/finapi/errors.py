@@ -1,0 +1,68 @@
+"""finAPI's error bodies and the `X-Request-Id` echo (spec §2.1, §2.3 "Error bodies").
+
+`Error`: `{"code", "description", "timestamp", "endpoint"}`; `ValidationError` (400):
+`{"errors": [{"field", "message"}], "timestamp", "endpoint"}` [DOC-2 F7]. Both are raised as
+`ProviderError`, which the web layer returns byte for byte.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockprovider.errors import ProviderError
+from mockprovider.providers.finapi.bodies import dumps, finapi_time
+
+
+def request_id(request: Request) -> str:
+    """The caller's `X-Request-Id` (≤ 255 chars) echoed back, else one finAPI-style [DOC-2 F7]."""
+    given = request.headers.get("x-request-id", "")
+    return given[:255] if given else f"selfgen-{uuid.uuid4()}"
+
+
+def endpoint(request: Request) -> str:
+    """`POST /api/webForms/bankConnectionImport`: the path as finAPI names it, without our
+    `/finapi` mount prefix."""
+    path = request.url.path
+    for marker in ("/api/", "/oauth/"):
+        index = path.find(marker)
+        if index >= 0:
+            return f"{request.method} {path[index:]}"
+    return f"{request.method} {path}"
+
+
+def json_response(request: Request, body: Any, status_code: int = 200) -> Response:
+    """A finAPI JSON answer with its `X-Request-Id`."""
+    return Response(
+        dumps(body),
+        status_code,
+        headers={"X-Request-Id": request_id(request)},
+        media_type="application/json",
+    )
+
+
+def error(request: Request, now: float, status_code: int, code: str, description: str) -> Exception:
+    """A finAPI `Error` body, e.g. 401 `UNAUTHORIZED`, 422 `BANK_NOT_SUPPORTED`."""
+    body = {
+        "code": code,
+        "description": description,
+        "timestamp": finapi_time(now),
+        "endpoint": endpoint(request),
+    }
+    return ProviderError(status_code, dumps(body), headers={"X-Request-Id": request_id(request)})
+
+
+def validation_error(
+    request: Request, now: float, problems: Sequence[tuple[str, str]]
+) -> Exception:
+    """A 400 `ValidationError` listing every `(field, message)`."""
+    body = {
+        "errors": [{"field": f, "message": m} for f, m in problems],
+        "timestamp": finapi_time(now),
+        "endpoint": endpoint(request),
+    }
+    return ProviderError(400, dumps(body), headers={"X-Request-Id": request_id(request)})

@@ -1,0 +1,111 @@
+"""The web form itself: `GET /finapi/wf/{id}` (spec §2.4).
+
+The id in the URL is the access token [DOC F4]; the link is one-time and valid 20 minutes
+[DOC F1]. The integrator may append `redirectUrl`, `errorRedirectUrl`, `abortRedirectUrl` and
+`customerSupportUrl` [DOC F3, F4]: they are checked with `check_callback_url` (an unsafe one
+gets a 400 page and does not burn the link) and remembered on the session for the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockprovider.clock import iso_seconds
+from mockprovider.core.redirects import check_callback_url
+from mockprovider.core.sessions import Session, SessionStatus
+from mockprovider.errors import NotFound, UnsafeURL
+from mockprovider.providers.base import WebProvider
+from mockprovider.web.context import context
+from mockprovider.web.hosted import respond, show
+from mockprovider.web.pages import render
+
+PARAMS = ("redirectUrl", "errorRedirectUrl", "abortRedirectUrl", "customerSupportUrl")
+TEMPLATE = "finapi/final.html"
+
+
+def final_values(
+    kind: str,
+    title: str,
+    message: str,
+    *,
+    link_url: str | None = None,
+    link_label: str = "",
+    support_url: str | None = None,
+    close_self: bool = False,
+    error_code: str | None = None,
+) -> dict[str, Any]:
+    """Every variable `finapi/final.html` reads."""
+    return {
+        "kind": kind,
+        "title": title,
+        "message": message,
+        "link_url": link_url,
+        "link_label": link_label,
+        "support_url": support_url,
+        "close_self": close_self,
+        "error_code": error_code,
+    }
+
+
+def unavailable(request: Request, status_code: int, title: str, message: str) -> Response:
+    """finAPI's error page for a link that cannot be used (unknown, used, expired, unsafe)."""
+    values = final_values("unavailable", title, message) | {"provider_title": "finAPI"}
+    return render(request, TEMPLATE, values, status_code)
+
+
+async def _find(request: Request, name: str) -> Session | None:
+    sandbox = context(request).sandbox
+    try:
+        session = await sandbox.get_session(request.path_params["id"])
+    except NotFound:
+        return None
+    if session.provider != name or session.data.get("task_only") or session.data.get("deleted"):
+        return None
+    return session
+
+
+def page_route(provider: WebProvider) -> Callable[[Request], Awaitable[Response]]:
+    """The handler of `GET /wf/{id}` for `provider`."""
+
+    async def webform(request: Request) -> Response:
+        sandbox = context(request).sandbox
+        await sandbox.expire_due()  # a link opened after expiresAt finds the form EXPIRED
+        session = await _find(request, provider.name)
+        if session is None:
+            return unavailable(request, 404, "Web form not found", "This link is not valid.")
+        browser: dict[str, str] = {}
+        for name in PARAMS:
+            value = request.query_params.get(name)
+            if value:
+                try:
+                    browser[name] = check_callback_url(value, field=name)
+                except UnsafeURL as exc:
+                    return unavailable(request, 400, "Invalid return URL", exc.message)
+        if session.status is SessionStatus.EXPIRED:
+            # No redirect on expiry [INF]: the form says so; the callback went at expiresAt.
+            when = iso_seconds(session.expires_at)
+            return unavailable(
+                request, 410, "Web form expired", f"This web form expired at {when}."
+            )
+        if session.status is not SessionStatus.CREATED:
+            return unavailable(
+                request,
+                410,
+                "Web form already used",
+                "This link can be opened only once; ask for a new web form.",
+            )
+        session = await sandbox.mark_opened(session)
+        if session.status is not SessionStatus.OPENED:
+            return unavailable(request, 410, "Web form already used", "This link was used.")
+        session = await sandbox.progress(session, "web form opened", data={"browser": browser})
+        if session.scenario is not None:
+            # A magic value picked the outcome when the form was created (README, scenarios).
+            done = await sandbox.complete(session.id, session.scenario, via="auto", session=session)
+            return await respond(request, provider, done)
+        return await show(request, provider, session)
+
+    return webform
