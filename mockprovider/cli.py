@@ -221,6 +221,10 @@ def _add_provider_commands() -> None:
 
     for command in cli_commands():
         main.add_command(command)
+    from mockprovider.commands import inspect_commands  # webhooks, sessions (over HTTP)
+
+    for command in inspect_commands():
+        main.add_command(command)
 
 
 _add_provider_commands()
