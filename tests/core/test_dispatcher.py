@@ -15,7 +15,7 @@ from mockprovider.core.scenarios import Scenario, ScenarioSet, WebhookSpec
 from mockprovider.core.sessions import Session
 from mockprovider.core.webhooks.dispatcher import LEASE_MARGIN, Dispatcher
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
-from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict, any_2xx
+from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict, any_2xx
 from mockprovider.providers.topiic import TopiicProvider
 from mockprovider.storage.base import Store
 from mockprovider.storage.memory import MemoryStore
@@ -254,16 +254,17 @@ async def test_every_attempt_is_signed_at_its_own_time_with_the_deliverys_option
 ) -> None:
     calls: list[tuple[bytes, str, int, Mapping[str, Any], Mapping[str, Any]]] = []
 
-    def sign(
-        body: bytes,
-        headers: Mapping[str, str],
-        event_id: str,
-        timestamp: int,
-        settings: Mapping[str, Any],
-        options: Mapping[str, Any],
-    ) -> dict[str, str]:
-        calls.append((body, event_id, timestamp, dict(settings), dict(options)))
-        return {"X-Sig": f"t={timestamp}"}
+    def sign(attempt: SigningInput) -> dict[str, str]:
+        calls.append(
+            (
+                attempt.body,
+                attempt.event_id,
+                attempt.timestamp,
+                dict(attempt.settings),
+                dict(attempt.options),
+            )
+        )
+        return {"X-Sig": f"t={attempt.timestamp}"}
 
     async def settings(provider: str) -> Mapping[str, Any]:
         return {"secret": f"{provider}-secret"}
@@ -560,15 +561,8 @@ async def test_store_error_in_a_pass_is_logged_and_the_loop_keeps_delivering(
 async def test_a_delivery_that_cannot_be_signed_is_recorded_and_the_pass_goes_on(
     store: MemoryStore, clock: FrozenClock, receiver: Receiver
 ) -> None:
-    def sign(
-        body: bytes,
-        headers: Mapping[str, str],
-        event_id: str,
-        timestamp: int,
-        settings: Mapping[str, Any],
-        options: Mapping[str, Any],
-    ) -> dict[str, str]:
-        if options.get("broken"):
+    def sign(attempt: SigningInput) -> dict[str, str]:
+        if attempt.options.get("broken"):
             raise KeyError("signing_secret")
         return {}
 

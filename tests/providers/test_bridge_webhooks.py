@@ -10,7 +10,7 @@ import pytest
 
 from mockprovider.clock import FrozenClock
 from mockprovider.core.webhooks.dispatcher import Dispatcher
-from mockprovider.core.webhooks.policy import Verdict
+from mockprovider.core.webhooks.policy import SigningInput, Verdict
 from mockprovider.providers.bridge import events
 from tests.providers.bridge_helpers import choose, connect, delivered, put_settings, verify_bridge
 from tests.support import Receiver
@@ -49,7 +49,8 @@ def test_v1_body_is_246_bytes() -> None:
 def test_vectors_sign_and_verify(name: str, secrets: list[str], body: bytes, header: str) -> None:
     assert events.signature_header(body, secrets) == header
     settings = {"webhook_secret": secrets[0], "previous_webhook_secret": secrets[1:] and secrets[1]}
-    assert events.sign_attempt(body, {}, "e", 0, settings, {}) == {"BridgeApi-Signature": header}
+    attempt = SigningInput(body, {}, "e", 0, settings, {})
+    assert events.sign_attempt(attempt) == {"BridgeApi-Signature": header}
     assert verify_bridge(body, header, secrets)
 
 

@@ -22,7 +22,7 @@ import httpx
 
 from mockprovider.clock import Clock
 from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
-from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
+from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict
 from mockprovider.storage.base import Store
 
 log = logging.getLogger("mockprovider.webhooks")
@@ -107,7 +107,14 @@ class Dispatcher:
         try:
             headers.update(
                 policy.sign(
-                    delivery.body, headers, delivery.event_id, int(now), settings, delivery.signing
+                    SigningInput(
+                        delivery.body,
+                        headers,
+                        delivery.event_id,
+                        int(now),
+                        settings,
+                        delivery.signing,
+                    )
                 )
             )
         except Exception as exc:  # e.g. a bad setting: show it on the delivery, keep the pass going

@@ -23,21 +23,27 @@ def any_2xx(status_code: int, headers: Mapping[str, str]) -> Verdict:
     return Verdict.DELIVERED if 200 <= status_code < 300 else Verdict.RETRY
 
 
-#: Builds the headers of one attempt: (delivery body, static headers, event id, unix time,
-#: provider settings, signing options) -> headers to add.
-SignFn = Callable[
-    [bytes, Mapping[str, str], str, int, Mapping[str, Any], Mapping[str, Any]], dict[str, str]
-]
+@dataclass(frozen=True)
+class SigningInput:
+    """What a provider's signer sees for one attempt."""
+
+    body: bytes
+    #: The delivery's static headers (the signer's result is added to them).
+    headers: Mapping[str, str]
+    event_id: str
+    #: Sandbox time of this attempt, unix seconds: re-signing per attempt uses it.
+    timestamp: int
+    #: The provider's settings as they are now (so a rotated secret shows mid-retry).
+    settings: Mapping[str, Any]
+    #: The delivery's signing options (e.g. which key; a scenario's `wrong_secret` fault).
+    options: Mapping[str, Any]
 
 
-def unsigned(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+#: Builds the headers to add to one attempt.
+SignFn = Callable[[SigningInput], dict[str, str]]
+
+
+def unsigned(attempt: SigningInput) -> dict[str, str]:
     return {}
 
 

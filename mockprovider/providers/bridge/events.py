@@ -11,7 +11,7 @@ from typing import Any
 
 from mockprovider.clock import iso_millis
 from mockprovider.core.webhooks.messages import WebhookMessage
-from mockprovider.core.webhooks.policy import Verdict
+from mockprovider.core.webhooks.policy import SigningInput, Verdict
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 #: Spec §1.7 sandbox choice: attempts at 0, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h and 36 h
@@ -32,19 +32,15 @@ def signature_header(body: bytes, secrets: list[str]) -> str:
     return ",".join(signature(body, s) for s in secrets if s)
 
 
-def sign_attempt(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+def sign_attempt(attempt: SigningInput) -> dict[str, str]:
     """Signed per attempt with the secrets live at that moment (a rotation mid-retry shows)."""
-    live = [str(settings["webhook_secret"]), str(settings.get("previous_webhook_secret") or "")]
-    if options.get("wrong_secret"):
+    live = [
+        str(attempt.settings["webhook_secret"]),
+        str(attempt.settings.get("previous_webhook_secret") or ""),
+    ]
+    if attempt.options.get("wrong_secret"):
         live = ["whsec_wrong_" + live[0][::-1]]
-    return {"BridgeApi-Signature": signature_header(body, live)}
+    return {"BridgeApi-Signature": signature_header(attempt.body, live)}
 
 
 def judge(status_code: int, headers: Mapping[str, str]) -> Verdict:

@@ -15,7 +15,7 @@ from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSp
 from mockprovider.core.outcomes import Outcome
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
-from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
+from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.providers.base import BaseProvider
 from mockprovider.providers.finapi import auth, tasks, webforms
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
@@ -69,20 +69,13 @@ TYPE_LABELS = {
 LOGINS = {(SCA_LOGIN, SCA_LOGIN), (NO_SCA_LOGIN, NO_SCA_LOGIN)}
 
 
-def sign_debug(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+def sign_debug(attempt: SigningInput) -> dict[str, str]:
     """finAPI signs nothing (§2.7); with `debug_signature` a sandbox-only header carries
     `sha256=<hex HMAC-SHA256 of the body>` (sandbox choice §2.7)."""
-    if not settings.get("debug_signature"):
+    if not attempt.settings.get("debug_signature"):
         return {}
-    key = str(settings["debug_signature_secret"]).encode()
-    return {SIGNATURE_HEADER: "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
+    key = str(attempt.settings["debug_signature_secret"]).encode()
+    return {SIGNATURE_HEADER: "sha256=" + hmac.new(key, attempt.body, hashlib.sha256).hexdigest()}
 
 
 def _browser(

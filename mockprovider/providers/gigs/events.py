@@ -15,6 +15,7 @@ from typing import Any
 
 from mockprovider.clock import iso_seconds
 from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.policy import SigningInput
 from mockprovider.providers.gigs.settings import EVENT_VERSION
 
 ALNUM = string.ascii_letters + string.digits
@@ -131,22 +132,15 @@ def signatures(secrets_: Sequence[str], msg_id: str, timestamp: int, body: bytes
     return " ".join(signature(s, msg_id, timestamp, body) for s in secrets_)
 
 
-def sign_attempt(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+def sign_attempt(attempt: SigningInput) -> dict[str, str]:
     """Headers of one attempt: same `webhook-id`, fresh `webhook-timestamp` (the sandbox time
     of this attempt) and a signature over it [INF from Svix, §1.8 item 6]."""
-    keys = [str(settings["webhook_secret"])]
-    keys += [str(s) for s in settings.get("additional_webhook_secrets") or []]
-    if options.get("wrong_secret"):  # a scenario's fault: no entry verifies
+    keys = [str(attempt.settings["webhook_secret"])]
+    keys += [str(s) for s in attempt.settings.get("additional_webhook_secrets") or []]
+    if attempt.options.get("wrong_secret"):  # a scenario's fault: no entry verifies
         keys = ["whsec_" + base64.b64encode(b"wrong-secret:" + secret_key(keys[0])).decode()]
     return {
-        "webhook-id": event_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signatures(keys, event_id, timestamp, body),
+        "webhook-id": attempt.event_id,
+        "webhook-timestamp": str(attempt.timestamp),
+        "webhook-signature": signatures(keys, attempt.event_id, attempt.timestamp, attempt.body),
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from mockprovider.clock import iso_millis
 from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.policy import SigningInput
 from mockprovider.providers.topiic.link import hmac_key
 
 USER_AGENT = "Topiic-Webhooks/1.0"
@@ -22,20 +23,17 @@ def signature(secret: str, timestamp: int, body: bytes, mode: str = "full_secret
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def sign_attempt(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+def sign_attempt(attempt: SigningInput) -> dict[str, str]:
     """Re-signed on every attempt with a fresh `t` (spec §2.5: the only way a ~55 h schedule fits
     a 5 min tolerance) with the current secret of the key the session's link was signed with."""
-    secret = secret_for(settings, str(options.get("akid", "")))
-    if options.get("wrong_secret"):
+    secret = secret_for(attempt.settings, str(attempt.options.get("akid", "")))
+    if attempt.options.get("wrong_secret"):
         secret = "tss_wrong_" + secret[::-1]
-    return {"Topiic-Signature": signature(secret, timestamp, body, str(settings["hmac_key"]))}
+    return {
+        "Topiic-Signature": signature(
+            secret, attempt.timestamp, attempt.body, str(attempt.settings["hmac_key"])
+        )
+    }
 
 
 def secret_for(settings: Mapping[str, Any], akid: str) -> str:

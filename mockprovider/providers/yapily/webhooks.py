@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.policy import SigningInput
 from mockprovider.providers.yapily.errors import tracing_id
 
 SUCCESS = "payment.state.success"
@@ -30,21 +31,14 @@ def signature_value(secret: str, body: bytes, fmt: str = "sha256_hex") -> str:
     return digest.hex() if fmt == "hex" else "sha256=" + digest.hex()
 
 
-def sign_attempt(
-    body: bytes,
-    headers: Mapping[str, str],
-    event_id: str,
-    timestamp: int,
-    settings: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, str]:
+def sign_attempt(attempt: SigningInput) -> dict[str, str]:
     """Signed per attempt with the current secret (no timestamp is signed, so the value only
     changes when the secret is rotated); a scenario's `wrong_secret` fault breaks it."""
-    secret = str(settings["webhook_secret"])
-    if options.get("wrong_secret"):
+    secret = str(attempt.settings["webhook_secret"])
+    if attempt.options.get("wrong_secret"):
         secret = "wrong-" + secret[::-1]
-    fmt = str(settings["signature_format"])
-    return {str(settings["signature_header"]): signature_value(secret, body, fmt)}
+    fmt = str(attempt.settings["signature_format"])
+    return {str(attempt.settings["signature_header"]): signature_value(secret, attempt.body, fmt)}
 
 
 def payment_event(
