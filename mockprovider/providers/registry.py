@@ -10,6 +10,7 @@ from mockprovider.providers.bridge import BridgeProvider
 from mockprovider.providers.finapi import FinapiProvider
 from mockprovider.providers.gigs import GigsProvider
 from mockprovider.providers.topiic import TopiicProvider
+from mockprovider.providers.triggering import Starter
 from mockprovider.providers.yapily import YapilyProvider
 
 
@@ -33,3 +34,15 @@ def cli_commands() -> list[click.Command]:
     from mockprovider.providers.topiic.cli import topiic
 
     return [topiic]
+
+
+def trigger_starters() -> dict[str, Starter]:
+    """Provider name → the function `mockprovider trigger` creates a session with (each
+    provider's `trigger.start`, through that provider's own API)."""
+    from mockprovider.providers.bridge.trigger import start as bridge
+    from mockprovider.providers.finapi.trigger import start as finapi
+    from mockprovider.providers.gigs.trigger import start as gigs
+    from mockprovider.providers.topiic.trigger import start as topiic
+    from mockprovider.providers.yapily.trigger import start as yapily
+
+    return {"topiic": topiic, "gigs": gigs, "bridge": bridge, "yapily": yapily, "finapi": finapi}

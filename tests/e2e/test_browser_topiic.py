@@ -1,6 +1,6 @@
 """A real browser (Debian's Chromium, driven by Playwright) through the Topiic hosted checkout:
 open the link, press each outcome's button by its label, land on the integrator's return page
-(or the closed-tab page), and the webhook arrives.
+(or the closed-tab page), the webhook arrives, and the session's dashboard page shows it.
 
 Without /usr/bin/chromium the module is skipped, except under CI (`CI` set), where it fails:
 CI must install it (`.ci/run` does).
@@ -8,36 +8,18 @@ CI must install it (`.ci/run` does).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, expect
 
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET
+from tests.e2e.browser import Screenshots, browser, check_dashboard, page, screenshots
 from tests.e2e.servers import ServerProcess, WebhookReceiver, link_for, verify_topiic_signature
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-]
-#: Playwright's own waits (clicks, navigations, expect): generous, they return as soon as done.
-TIMEOUT_MS = 10_000
+__all__ = ["browser", "page", "screenshots"]  # fixtures, used by name
 
 
 @dataclass(frozen=True)
@@ -55,54 +37,6 @@ BUTTONS = {
     "expiry": Button("Expire now", "cancelled", "checkout.failed"),
     "closed_tab": Button("Close tab", None, None),
 }
-
-Screenshots = Callable[[Page], AbstractContextManager[None]]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI must install it; .ci/run does)")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Screenshots:
-    """`with screenshots(page): …` turns a failed check or a timeout inside the block into an
-    AssertionError naming a full-page screenshot saved under the test's `tmp_path`."""
-
-    @contextlib.contextmanager
-    def on_failure(page: Page) -> Iterator[None]:
-        try:
-            yield
-        except (AssertionError, TimeoutError, PlaywrightTimeoutError) as exc:
-            shot = tmp_path / "failure.png"
-            try:
-                page.screenshot(path=shot, full_page=True)
-                saved = f"screenshot: {shot}"
-            except PlaywrightError as error:
-                saved = f"no screenshot ({error})"
-            raise AssertionError(f"{exc}\n{saved}\nbrowser at: {page.url}") from exc
-
-    return on_failure
 
 
 @pytest.mark.parametrize("outcome", list(BUTTONS))
@@ -129,6 +63,7 @@ def test_each_button_in_a_real_browser(
             assert page.url.startswith(server.topiic_base), page.url
             assert server.webhooks(session_id) == []
             assert server.session(session_id)["status"] == "abandoned"
+            check_dashboard(page, server, session_id, outcome, [])
             return
         expected = f"{ret}&status={button.status}"
         page.wait_for_url(lambda url: url == expected)
@@ -141,3 +76,4 @@ def test_each_button_in_a_real_browser(
         )
         assert hook.json()["type"] == button.event_type
         assert hook.json()["data"]["sessionId"] == session_id
+        check_dashboard(page, server, session_id, outcome, [hook.json()["type"]], hooks.hook_url)

@@ -1,0 +1,35 @@
+"""`mockprovider trigger finapi …`: client token → user token (password grant) → an import web
+form for the finAPI Test Bank. finAPI has no webhook URL setting: the callback is per web form,
+so it is `settings["webhook_url"]` if the caller put one there (`mockprovider trigger
+--callback`), else the form has none and nothing is sent back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from mockprovider.providers.finapi.settings import TEST_BANKS
+from mockprovider.providers.triggering import answer
+
+OAUTH = "/finapi/api/v2/oauth/token"
+
+
+async def start(http: httpx.AsyncClient, settings: Mapping[str, Any]) -> str:
+    """Create the web form; its id."""
+    client = {
+        "client_id": str(settings["client_id"]),
+        "client_secret": str(settings["client_secret"]),
+    }
+    answer(await http.post(OAUTH, data={"grant_type": "client_credentials"} | client), 200, OAUTH)
+    users = settings.get("users") or {}
+    username, password = next(iter(users.items())) if users else ("trigger", "trigger")
+    grant = {"grant_type": "password", "username": username, "password": password} | client
+    token = answer(await http.post(OAUTH, data=grant), 200, OAUTH)["access_token"]
+    body: dict[str, Any] = {"bank": {"id": next(iter(TEST_BANKS))}}
+    if settings.get("webhook_url"):
+        body["callbacks"] = {"finalised": str(settings["webhook_url"])}
+    path = "/finapi/api/webForms/bankConnectionImport"
+    headers = {"Authorization": f"Bearer {token}"}
+    return str(answer(await http.post(path, json=body, headers=headers), 201, f"POST {path}")["id"])
