@@ -61,7 +61,9 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to listen on [127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [8600].")
 @click.option(
-    "--store", default=None, help="memory or sqlite:PATH [sqlite:.mockprovider/state.db]."
+    "--store",
+    default=None,
+    help="memory, sqlite:PATH or redis://HOST:PORT/DB[?prefix=P] [sqlite:.mockprovider/state.db].",
 )
 @click.option(
     "--scenarios",
@@ -122,7 +124,8 @@ def serve(
 
     if workers > 1 and is_memory(config.store):
         raise click.BadParameter(
-            "a memory store cannot be shared between workers; use --store sqlite:PATH",
+            "a memory store cannot be shared between workers;"
+            " use --store sqlite:PATH or --store redis://HOST:PORT/DB",
             param_hint="--workers",
         )
     load_all_scenarios(config, all_providers())  # refuse to start on a broken scenario file

@@ -3,7 +3,7 @@ client over the ASGI transport, and a receiver that captures webhooks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ from mockprovider.core.engine import Sandbox
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.providers.registry import all_providers
 from mockprovider.web.app import create_app
+from tests.redis_server import redis_server
 from tests.support import RECEIVER, SANDBOX, T0, Receiver
 
 
@@ -56,3 +57,10 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a `redis-server` started for this test session (see tests/redis_server.py)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

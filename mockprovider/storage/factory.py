@@ -1,4 +1,5 @@
-"""Choosing a store from its URL: `memory`, `sqlite:PATH` (or a bare path ending .db)."""
+"""Choosing a store from its URL: `memory`, `sqlite:PATH` (or a bare path ending .db),
+`redis://HOST:PORT/DB[?prefix=P&retention=S]` (`rediss://` for TLS)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def open_store(url: str) -> Store:
 
         path = url.removeprefix("sqlite://").removeprefix("sqlite:")
         return SQLiteStore(Path(path))
+    if url.startswith(("redis://", "rediss://")):
+        try:
+            from mockprovider.storage.redis_store import RedisStore
+        except ImportError as exc:  # the optional extra is not installed
+            raise InvalidInput(
+                f"store {url!r} needs redis-py: pip install 'mockprovider[redis]'"
+            ) from exc
+        return RedisStore(url)
     raise InvalidInput(
-        f"unknown store {url!r}: use memory or sqlite:PATH (e.g. sqlite:.mockprovider/state.db)"
+        f"unknown store {url!r}: use memory, sqlite:PATH (e.g. sqlite:.mockprovider/state.db)"
+        " or redis://HOST:PORT/DB"
     )

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from tests.support import topiic_link
 
@@ -39,6 +40,8 @@ T = TypeVar("T")
 #: How long a server may take to answer its health check (it normally takes well under 1 s).
 START_TIMEOUT = 20.0
 LOG_TAIL = 6000
+#: Lines a test adds for the end-of-run summary (printed by tests/e2e/conftest.py).
+SUMMARY = pytest.StashKey[list[str]]()
 
 
 def wait_until(
@@ -110,7 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status = self.server.owner._record(self.path, tuple(self.headers.items()), body)
+        owner = self.server.owner
+        status = owner._record(self.path, tuple(self.headers.items()), body)
+        if owner.delay:
+            time.sleep(owner.delay)  # wait-ok: a slow receiver, answering late on purpose
         self._reply(status, b"", "text/plain")
 
     def do_GET(self) -> None:
@@ -146,7 +152,8 @@ class _ReceiverHTTPServer(ThreadingHTTPServer):
 
 class WebhookReceiver:
     """The integrator's server: webhooks at `hook_url`, the browser's landing page at
-    `return_url`. Thread-safe; answers `default_status` unless statuses were `queue`d."""
+    `return_url`. Thread-safe; answers `default_status` unless statuses were `queue`d, `delay`
+    seconds after a POST arrived (it is recorded on arrival)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -154,6 +161,7 @@ class WebhookReceiver:
         self._visits: list[str] = []
         self._queued: list[int] = []
         self.default_status = 200
+        self.delay = 0.0
         self._server = _ReceiverHTTPServer(self)
         self.port: int = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -198,6 +206,7 @@ class WebhookReceiver:
             self._visits.clear()
             self._queued.clear()
             self.default_status = 200
+            self.delay = 0.0
 
     def wait_for(
         self, count: int, *, timeout: float = 10.0, where: Callable[[Received], bool] | None = None

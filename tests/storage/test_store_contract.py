@@ -1,12 +1,15 @@
-"""One contract for every `Store`: the memory and SQLite stores must behave alike."""
+"""One contract for every `Store`: the memory, SQLite and Redis stores must behave alike."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,10 +18,18 @@ import pytest
 import mockprovider
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
-from mockprovider.errors import Conflict
+from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage.base import Store
+from mockprovider.storage.factory import open_store
 from mockprovider.storage.memory import MemoryStore
+from mockprovider.storage.redis_store import (
+    DEFAULT_PREFIX,
+    DEFAULT_RETENTION,
+    RedisStore,
+    parse_url,
+)
 from mockprovider.storage.sqlite import SQLiteStore
+from tests.e2e.servers import free_port
 
 FAR = 1e12  # a sandbox time after everything
 
@@ -91,9 +102,21 @@ async def claim(
     return [d.id for d in due]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def fresh_prefix() -> str:
+    """A key prefix no other test uses, so each Redis test starts from an empty sandbox."""
+    return f"test-{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
+    opened: Store
+    if request.param == "memory":
+        opened = MemoryStore()
+    elif request.param == "sqlite":
+        opened = SQLiteStore(tmp_path / "s.db")
+    else:
+        url = request.getfixturevalue("redis_url")
+        opened = RedisStore(f"{url}?prefix={fresh_prefix()}")
     await opened.open()
     yield opened
     await opened.close()
@@ -555,3 +578,93 @@ async def test_sqlite_two_processes_never_claim_the_same_delivery(tmp_path: Path
         assert {d.lease_owner for d in final} == {None}
     finally:
         await store.close()
+
+
+# -- Redis only -----------------------------------------------------------------------------------
+
+
+async def test_redis_url_options_are_parsed_and_refused_when_wrong() -> None:
+    assert parse_url("redis://h:1/2") == ("redis://h:1/2", DEFAULT_PREFIX, DEFAULT_RETENTION)
+    assert parse_url("redis://h:1/2?prefix=qa:&retention=60&socket_timeout=5") == (
+        "redis://h:1/2?socket_timeout=5",
+        "qa:",
+        60,
+    )
+    with pytest.raises(InvalidInput, match="prefix"):
+        parse_url("redis://h:1/2?prefix=")
+    with pytest.raises(InvalidInput, match="retention"):
+        parse_url("redis://h:1/2?retention=soon")
+    assert isinstance(open_store("redis://h:1/2?prefix=x:"), RedisStore)
+
+
+async def test_redis_unreachable_is_reported() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
+    with pytest.raises(InvalidInput, match="cannot reach Redis"):
+        await store.open()
+
+
+async def test_redis_reset_leaves_other_prefixes_alone(redis_url: str) -> None:
+    mine, theirs = (RedisStore(f"{redis_url}?prefix={fresh_prefix()}") for _ in range(2))
+    await mine.open()
+    await theirs.open()
+    try:
+        await _fill(mine)
+        await _fill(theirs)
+        await mine.reset(settings=True)
+        assert await mine.get_session("s1") is None
+        assert await theirs.get_session("s1") == make_session()
+        assert await theirs.get_delivery("d1") == make_delivery()
+        assert await theirs.get_settings("topiic") == {"latency_ms": 5}
+    finally:
+        await mine.close()
+        await theirs.close()
+
+
+async def test_redis_session_keys_expire_after_retention(redis_url: str) -> None:
+    store = RedisStore(f"{redis_url}?prefix={fresh_prefix()}&retention=100")
+    await store.open()
+    try:
+        expires_at = time.time() + 50
+        await store.insert_session(make_session(expires_at=expires_at))
+        ttl = await store._r.ttl(store._k("s", "s1"))
+        assert 140 <= ttl <= 151
+        assert await store._r.ttl(store._k("n", "4", "form", "n1")) == -2
+        await store._r.delete(store._k("s", "s1"))  # as if the TTL had run out
+        assert await store.list_sessions() == []
+        assert await store.due_expiries(FAR) == []
+        assert await store._r.zcard(store._k("sessions")) == 0  # stale entries dropped
+    finally:
+        await store.close()
+
+
+async def test_redis_concurrent_claimers_never_share_a_delivery(redis_url: str) -> None:
+    url = f"{redis_url}?prefix={fresh_prefix()}"
+    stores = [RedisStore(url) for _ in range(4)]
+    for each in stores:
+        await each.open()
+    try:
+        ids = [f"d{i:03d}" for i in range(200)]
+        await stores[0].enqueue(
+            [make_delivery(i, next_attempt_at=float(n)) for n, i in enumerate(ids)]
+        )
+
+        async def drain(store: Store, owner: str) -> list[str]:
+            got: list[str] = []
+            while batch := await store.claim_due(
+                now=FAR, lease_owner=owner, lease_now=0.0, lease_until=1e18, limit=5
+            ):
+                for delivery in batch:
+                    delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
+                    await store.record_attempt(delivery)
+                    got.append(delivery.id)
+            return got
+
+        results = await asyncio.gather(*(drain(s, f"w{n}") for n, s in enumerate(stores)))
+        claimed = [i for got in results for i in got]
+        assert sorted(claimed) == ids  # each exactly once
+        final = await stores[1].list_deliveries(limit=1000)
+        assert {d.status for d in final} == {DeliveryStatus.DELIVERED}
+        assert await stores[2].next_due_at() is None
+    finally:
+        for each in stores:
+            await each.close()
