@@ -24,6 +24,9 @@ from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 from mockprovider.storage.base import Store
 
+#: How far the sandbox clock may run ahead of real time (100 years, in seconds).
+MAX_CLOCK_OFFSET = 100 * 365 * 86400.0
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -70,6 +73,12 @@ class Sandbox:
         if not math.isfinite(seconds) or seconds < 0:  # NaN would poison the shared offset
             raise InvalidInput(
                 "seconds must be a finite number, zero or more: sandbox time never goes back"
+            )
+        offset = await self.store.get_clock_offset()
+        if offset + seconds > MAX_CLOCK_OFFSET:  # found by schemathesis: 1e308 twice is inf
+            raise Conflict(
+                f"sandbox time can move at most {MAX_CLOCK_OFFSET:.0f} s (100 years) ahead;"
+                f" it is {offset:g} s ahead now (POST /_sandbox/reset sets it back)"
             )
         await self.store.add_clock_offset(seconds)
         await self.expire_due()

@@ -11,8 +11,10 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
+from mockprovider.core import api_faults
+from mockprovider.core.api_faults import ApiFaults
 from mockprovider.core.outcomes import CANONICAL_OUTCOMES
 from mockprovider.core.scenarios import (
     Condition,
@@ -24,6 +26,7 @@ from mockprovider.core.scenarios import (
     default_label,
 )
 from mockprovider.core.yamlcheck import (
+    describe,
     did_you_mean,
     expect_bool,
     expect_choice,
@@ -34,14 +37,33 @@ from mockprovider.core.yamlcheck import (
     expect_str,
     expect_text,
 )
-from mockprovider.core.yamlsource import Located, LocatedMap, Problems, join_key, load_yaml
+from mockprovider.core.yamlsource import (
+    Located,
+    LocatedMap,
+    LocatedScalar,
+    Problems,
+    join_key,
+    load_yaml,
+)
 from mockprovider.errors import ConfigError, SourceProblem
 
 NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
 TOP_REQUIRED = ("name", "provider", "outcome")
-TOP_OPTIONAL = ("label", "description", "redirect", "webhooks", "match")
+TOP_OPTIONAL = ("label", "description", "redirect", "webhooks", "api", "match")
 REDIRECT_KEYS = ("params", "drop", "delay")
-WEBHOOK_KEYS = ("fields", "delay", "retry_schedule", "duplicate", "reorder", "wrong_secret", "drop")
+WEBHOOK_KEYS = (
+    "fields",
+    "delay",
+    "retry_schedule",
+    "duplicate",
+    "reorder",
+    "wrong_secret",
+    "expired_timestamp",
+    "drop",
+)
+#: `webhooks.expired_timestamp: true` means this far in the past: beyond every provider's
+#: tolerance (Svix and Topiic allow 5 minutes).
+DEFAULT_EXPIRED_BY = 3600.0
 MATCH_MODES = ("any", "all")
 OPS = ("contains", "equals", "regex")
 
@@ -87,6 +109,7 @@ def _scenario(
     redirect = _redirect(top.get("redirect"), problems)
     webhooks = _webhooks(top.get("webhooks"), problems)
     match = _match(top.get("match"), info, problems)
+    api = _api(top.get("api"), problems)
     if name is None or provider is None or outcome is None or problems:
         return None
     return Scenario(
@@ -99,6 +122,7 @@ def _scenario(
         redirect=redirect,
         webhooks=webhooks,
         match=match,
+        api=api,
     )
 
 
@@ -177,8 +201,41 @@ def _webhooks(node: Located | None, problems: Problems) -> WebhookSpec:
         duplicate=_flag(spec, "duplicate", "webhooks", problems),
         reorder=_flag(spec, "reorder", "webhooks", problems),
         wrong_secret=_flag(spec, "wrong_secret", "webhooks", problems),
+        expired_timestamp=_expired_by(spec, problems),
         drop=_flag(spec, "drop", "webhooks", problems),
     )
+
+
+def _expired_by(spec: LocatedMap, problems: Problems) -> float:
+    """`expired_timestamp`: true (one hour), false, or a duration (how far in the past)."""
+    node = spec.get("expired_timestamp")
+    if node is None:
+        return 0.0
+    if isinstance(node, LocatedScalar) and isinstance(node.value, bool):
+        return DEFAULT_EXPIRED_BY if node.value else 0.0
+    return expect_duration(node, "webhooks.expired_timestamp", problems) or 0.0
+
+
+def _api(node: Located | None, problems: Problems) -> ApiFaults | None:
+    """The `api` section: provider-API faults (see `core.api_faults`)."""
+    block = None if node is None else expect_map(node, "api", problems, optional=api_faults.KEYS)
+    if block is None:
+        return None
+    values: dict[str, Any] = {}
+    for key, value in block.entries.items():
+        if key not in api_faults.KEYS:  # already reported by expect_map
+            continue
+        if isinstance(value, LocatedScalar):
+            values[key] = value.value
+        else:
+            problems.add(
+                value.line, join_key("api", key), f"expected a value, got {describe(value)}"
+            )
+    faults, found = api_faults.parse(values)
+    for key, message in found:
+        line = block.entries[key].line if key in block.entries else block.line
+        problems.add(line, join_key("api", key), message)
+    return None if found else faults
 
 
 def _match(node: Located | None, info: ProviderInfo | None, problems: Problems) -> Match | None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from mockprovider.core.api_faults import ApiFaults
 from mockprovider.errors import ConfigError, SourceProblem
 
 SCHEMA_FILE = "scenario.schema.json"
@@ -100,7 +101,9 @@ class WebhookSpec:
     `fields` are merged into the provider's payload (nested values are plain dicts/lists: copy
     before changing them); `delay` comes before the first attempt; `retry_schedule` replaces
     the provider's schedule; `duplicate` sends each message twice with one event id; `reorder`
-    reverses the outcome's messages; `wrong_secret` signs with a wrong secret; `drop` sends none.
+    reverses the outcome's messages; `wrong_secret` signs with a wrong secret; `expired_timestamp`
+    (seconds, 0 = off) signs with a timestamp that far in the past, for providers whose signature
+    carries one; `drop` sends none.
     """
 
     fields: Mapping[str, Any] = field(default_factory=_empty, hash=False)
@@ -109,6 +112,7 @@ class WebhookSpec:
     duplicate: bool = False
     reorder: bool = False
     wrong_secret: bool = False
+    expired_timestamp: float = 0.0
     drop: bool = False
 
 
@@ -125,6 +129,8 @@ class Scenario:
     redirect: RedirectSpec = field(default_factory=RedirectSpec, hash=False)
     webhooks: WebhookSpec = field(default_factory=WebhookSpec, hash=False)
     match: Match | None = field(default=None, hash=False)
+    #: Provider-API faults applied when the scenario is activated for its provider.
+    api: ApiFaults | None = field(default=None, hash=False)
 
 
 def default_label(name: str) -> str:

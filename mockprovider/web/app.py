@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import jinja2
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
 
 from mockprovider.clock import Clock, SystemClock
 from mockprovider.config import Config
@@ -25,6 +26,7 @@ from mockprovider.providers.registry import all_providers, provider_infos
 from mockprovider.resources import scenarios_dir, templates_dir
 from mockprovider.storage.base import Store
 from mockprovider.storage.factory import open_store
+from mockprovider.web.api_faults import PAGE_ROUTE_NAMES, ApiFaultsMiddleware
 from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
 from mockprovider.web.dashboard import dashboard_routes
@@ -52,7 +54,11 @@ def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     routes: list[BaseRoute] = [Mount("/_sandbox", routes=sandbox_routes, name="sandbox")]
     for provider in providers:
         mounted = provider.routes() + hosted_routes(provider)
-        routes.append(Mount(f"/{provider.name}", routes=mounted, name=provider.name))
+        pages = [r for r in mounted if isinstance(r, Route) and r.name in PAGE_ROUTE_NAMES]
+        faults = Middleware(ApiFaultsMiddleware, provider=provider.name, pages=pages)
+        routes.append(
+            Mount(f"/{provider.name}", routes=mounted, name=provider.name, middleware=[faults])
+        )
     return routes
 
 

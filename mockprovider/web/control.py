@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockprovider.core.scenarios import schema as scenario_schema
 from mockprovider.errors import InvalidInput, NotFound
+from mockprovider.web.api_faults import fault_routes
 from mockprovider.web.context import context
 from mockprovider.web.openapi import openapi_document
 from mockprovider.web.views import delivery_view, session_view
@@ -155,7 +156,8 @@ async def reset(request: Request) -> Response:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(context(request).base_url(request)))
+    ctx = context(request)
+    return JSONResponse(openapi_document(ctx.base_url(request), list(ctx.sandbox.providers)))
 
 
 async def scenario_schema_view(request: Request) -> Response:
@@ -169,6 +171,7 @@ def control_routes() -> list[BaseRoute]:
         Route("/scenario.schema.json", scenario_schema_view, methods=["GET"]),
         Route("/providers", providers, methods=["GET"]),
         Route("/providers/{provider}/settings", settings, methods=["GET", "PUT"]),
+        *fault_routes(),
         Route("/sessions", sessions, methods=["GET"]),
         Route("/sessions/{session_id}", session, methods=["GET"]),
         Route("/sessions/{session_id}/outcome", outcome, methods=["POST"]),

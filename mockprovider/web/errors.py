@@ -7,6 +7,8 @@ client asks for JSON).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,11 +33,16 @@ def _is_api(request: Request) -> bool:
     return path.startswith("/_sandbox/") and not path.startswith("/_sandbox/ui/")
 
 
-def _error_json(status: int, message: str, valid: list[str] | None = None) -> JSONResponse:
+def _error_json(
+    status: int,
+    message: str,
+    valid: list[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, object] = {"status": status, "message": message}
     if valid:
         body["valid"] = valid
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -53,9 +60,12 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`, RFC 9110).
     if _is_api(request):
-        return _error_json(exc.status_code, exc.detail)
-    return error_page(request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.detail)
+        return _error_json(exc.status_code, exc.detail, headers=exc.headers)
+    page = error_page(request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.detail)
+    page.headers.update(exc.headers or {})
+    return page
 
 
 HANDLERS = {MockProviderError: domain_error, HTTPException: http_error}

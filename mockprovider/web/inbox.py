@@ -46,10 +46,14 @@ async def clear(request: Request) -> Response:
     return JSONResponse({"cleared": True})
 
 
+async def inbox(request: Request) -> Response:
+    """One route for every method of `/inbox`, so a 405 lists all of them in `Allow`."""
+    handler = {"POST": receive, "DELETE": clear}.get(request.method, listing)
+    return await handler(request)
+
+
 def inbox_routes() -> list[BaseRoute]:
     return [
-        Route("/inbox", listing, methods=["GET"]),
-        Route("/inbox", receive, methods=["POST"]),
-        Route("/inbox", clear, methods=["DELETE"]),
+        Route("/inbox", inbox, methods=["GET", "POST", "DELETE"]),
         Route("/inbox/{name:path}", receive, methods=["POST"]),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mockprovider import __version__
@@ -102,6 +103,43 @@ SCHEMAS: dict[str, Any] = {
             "attempts": {"type": "array", "items": _ref("Attempt")},
         },
     },
+    "ApiFaults": {
+        "type": "object",
+        "description": "Provider-API faults (the `api` section of a scenario file).",
+        "additionalProperties": False,
+        "properties": {
+            "latency": {
+                "description": 'Seconds (at most 60), or a duration like "200ms" or "2s"',
+                "anyOf": [
+                    {"type": "number", "minimum": 0, "maximum": 60},
+                    {
+                        "type": "string",
+                        "pattern": "^(?:[0-9]{1,4}ms|[0-5]?[0-9](?:[.][0-9]{1,3})?s)$",
+                    },
+                ],
+            },
+            "status": {
+                "type": "integer",
+                "anyOf": [{"const": 429}, {"minimum": 500, "maximum": 599}],
+            },
+            "retry_after": {"type": "integer", "minimum": 0},
+            "first": {"type": "integer", "minimum": 0},
+            "fraction": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+        "anyOf": [{"required": ["status"]}, {"required": ["latency"]}],
+        "if": {"required": ["retry_after"]},
+        "then": {"required": ["status"], "properties": {"status": {"enum": [429, 503]}}},
+    },
+    "ApiFaultsState": {
+        "type": "object",
+        "required": ["provider", "active", "faults", "scenario"],
+        "properties": {
+            "provider": {"type": "string"},
+            "active": {"type": "boolean"},
+            "faults": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/ApiFaults"}]},
+            "scenario": NULLABLE_STR,
+        },
+    },
     "Clock": {
         "type": "object",
         "required": ["now", "offset"],
@@ -114,22 +152,25 @@ def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]
     return {"summary": summary, "responses": responses, **extra}
 
 
-def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _path_param(name: str, values: Sequence[str] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = (
+        {"type": "string", "enum": list(values)} if values else {"type": "string"}
+    )
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _query(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema or {"type": "string"}}
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": False, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
 LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000})
 
 
-def _paths() -> dict[str, Any]:
+def _paths(providers: Sequence[str]) -> dict[str, Any]:
     sessions = {
         "type": "object",
         "properties": {"sessions": {"type": "array", "items": _ref("Session")}},
@@ -140,7 +181,11 @@ def _paths() -> dict[str, Any]:
     }
     choice = {
         "type": "object",
-        "properties": {"outcome": {"type": "string"}, "scenario": {"type": "string"}},
+        "properties": {
+            "outcome": {"type": "string", "minLength": 1},
+            "scenario": {"type": "string", "minLength": 1},
+        },
+        "anyOf": [{"required": ["outcome"]}, {"required": ["scenario"]}],
     }
     completed = {
         "type": "object",
@@ -151,7 +196,7 @@ def _paths() -> dict[str, Any]:
             "problem": {"type": "string", "description": "An inline error; the flow goes on"},
         },
     }
-    provider = [_path_param("provider")]
+    provider = [_path_param("provider", providers)]
     return {
         "/_sandbox/health": {
             "get": _op("Liveness", {"200": _json(OBJECT, 'Always {"status": "ok"}')})
@@ -177,6 +222,36 @@ def _paths() -> dict[str, Any]:
                 requestBody=_body(OBJECT),
             ),
         },
+        "/_sandbox/providers/{provider}/faults": {
+            "get": _op(
+                "A provider's active API faults",
+                {"200": _json(_ref("ApiFaultsState"), "Active faults"), "404": ERROR},
+                parameters=provider,
+            ),
+            "post": _op(
+                "Activate API faults: a scenario's `api` section or the faults themselves",
+                {"200": _json(_ref("ApiFaultsState"), "Now active"), "404": ERROR, "422": ERROR},
+                parameters=provider,
+                requestBody=_body(
+                    {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["scenario"],
+                                "additionalProperties": False,
+                                "properties": {"scenario": {"type": "string"}},
+                            },
+                            _ref("ApiFaults"),
+                        ]
+                    }
+                ),
+            ),
+            "delete": _op(
+                "Clear a provider's API faults",
+                {"200": _json(_ref("ApiFaultsState"), "Cleared"), "404": ERROR},
+                parameters=provider,
+            ),
+        },
         "/_sandbox/sessions": {
             "get": _op(
                 "Sessions, newest first",
@@ -196,7 +271,7 @@ def _paths() -> dict[str, Any]:
                 "Pick an outcome or scenario, as the hosted page's button would",
                 {"200": _json(completed, "Done"), "404": ERROR, "409": ERROR, "422": ERROR},
                 parameters=[_path_param("session_id")],
-                requestBody=_body(choice),
+                requestBody=_body(choice, required=True),
             )
         },
         "/_sandbox/webhooks": {
@@ -225,10 +300,17 @@ def _paths() -> dict[str, Any]:
         },
         "/_sandbox/clock/advance": {
             "post": _op(
-                "Move sandbox time forward",
-                {"200": _json(_ref("Clock"), "New time"), "422": ERROR},
+                "Move sandbox time forward (at most 100 years ahead in all)",
+                {"200": _json(_ref("Clock"), "New time"), "409": ERROR, "422": ERROR},
                 requestBody=_body(
-                    {"type": "object", "properties": {"seconds": {"type": "number", "minimum": 0}}}
+                    {
+                        "type": "object",
+                        "required": ["seconds"],
+                        "properties": {
+                            "seconds": {"type": "number", "minimum": 0, "maximum": 3153600000}
+                        },
+                    },
+                    required=True,
                 ),
             )
         },
@@ -256,18 +338,19 @@ def _paths() -> dict[str, Any]:
         "/_sandbox/inbox/{name}": {
             "post": _op(
                 "Built-in receiver under any sub-path",
-                {"200": _json(OBJECT, "Recorded")},
+                {"200": _json(OBJECT, "Recorded"), "404": ERROR},
                 parameters=[_path_param("name")],
             )
         },
     }
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
+def openapi_document(server_url: str, providers: Sequence[str] = ()) -> dict[str, Any]:
+    """The document; `providers` (the registered names) become the `{provider}` enum."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "mockprovider control API", "version": __version__},
         "servers": [{"url": server_url}],
-        "paths": _paths(),
+        "paths": _paths(providers),
         "components": {"schemas": SCHEMAS},
     }

@@ -7,6 +7,7 @@ import pytest
 from mockprovider.core.faults import plan_deliveries
 from mockprovider.core.scenarios import Scenario, WebhookSpec
 from mockprovider.core.sessions import Session
+from mockprovider.core.webhooks.dispatcher import signing_timestamp
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus, WebhookMessage
 from mockprovider.providers.topiic import TopiicProvider
 from mockprovider.providers.topiic.provider import SCHEDULE
@@ -142,3 +143,19 @@ def test_messages_without_url_are_skipped() -> None:
 def test_drop_wins_over_every_other_fault() -> None:
     everything = scenario(drop=True, duplicate=True, reorder=True, delay=5.0, wrong_secret=True)
     assert plan_deliveries(SPEC, SESSION, MESSAGES, everything, NOW) == []
+
+
+def test_expired_timestamp_adds_a_negative_timestamp_offset() -> None:
+    planned = plan_deliveries(SPEC, SESSION, MESSAGES[:1], scenario(expired_timestamp=600.0), NOW)
+
+    assert planned[0].signing == {"akid": "key_1", "timestamp_offset": -600.0}
+
+
+@pytest.mark.parametrize(
+    ("signing", "expected"),
+    [({}, 1000), ({"timestamp_offset": -600.0}, 400), ({"timestamp_offset": "bad"}, 1000)],
+)
+def test_the_dispatcher_signs_with_the_offset_timestamp(
+    signing: dict[str, Any], expected: int
+) -> None:
+    assert signing_timestamp(1000.4, signing) == expected

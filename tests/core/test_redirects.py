@@ -198,3 +198,42 @@ def test_check_callback_url_limit_is_inclusive() -> None:
     assert check_callback_url(at_limit) == at_limit
     with pytest.raises(UnsafeURL, match="2049 characters long"):
         check_callback_url(at_limit + "a")
+
+
+_schemes = st.from_regex(r"[a-z][a-z0-9+.\-]{0,10}", fullmatch=True)
+_hosts = st.from_regex(r"[a-z0-9]([a-z0-9\-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){0,2}", fullmatch=True)
+_paths = st.lists(st.from_regex(r"[A-Za-z0-9._~\-]{1,8}", fullmatch=True), max_size=3)
+
+
+@given(
+    scheme=_schemes,
+    host=_hosts,
+    path=_paths,
+    existing=_pairs,
+    fragment=st.none() | _text,
+    added=_pairs,
+)
+def test_append_params_keeps_any_scheme_host_path_and_the_fragment(
+    scheme: str,
+    host: str,
+    path: list[str],
+    existing: list[tuple[str, str]],
+    fragment: str | None,
+    added: list[tuple[str, str]],
+) -> None:
+    """Any scheme (web or deep link): nothing the integrator wrote moves, the added parameters
+    come after theirs in order, and the fragment is kept byte for byte at the end."""
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in existing)
+    url = f"{scheme}://{host}/" + "/".join(path) + (f"?{query}" if query else "")
+    if fragment is not None:
+        url += "#" + fragment
+
+    result = append_params(url, added)
+
+    before, after = urlsplit(url), urlsplit(result)
+    assert (after.scheme, after.netloc, after.path) == (before.scheme, before.netloc, before.path)
+    assert parse_qsl(after.query, keep_blank_values=True) == existing + added
+    assert after.fragment == before.fragment
+    assert result.startswith(url.partition("#")[0])
+    if fragment is not None:
+        assert result.endswith("#" + fragment)

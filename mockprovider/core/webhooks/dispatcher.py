@@ -33,6 +33,14 @@ LEASE_MARGIN = 5.0
 SettingsLookup = Callable[[str], Awaitable[Mapping[str, Any]]]
 
 
+def signing_timestamp(now: float, signing: Mapping[str, Any]) -> int:
+    """The attempt's signed timestamp: sandbox time, shifted by a scenario's
+    `expired_timestamp` fault (the `timestamp_offset` signing option, negative seconds)."""
+    offset = signing.get("timestamp_offset", 0)
+    shift = float(offset) if isinstance(offset, int | float) else 0.0
+    return int(now + shift)
+
+
 class Dispatcher:
     """The outbox's only sender. `run_once` is one pass; `run_forever` is the lifespan loop."""
 
@@ -111,7 +119,7 @@ class Dispatcher:
                         delivery.body,
                         headers,
                         delivery.event_id,
-                        int(now),
+                        signing_timestamp(now, delivery.signing),
                         settings,
                         delivery.signing,
                     )

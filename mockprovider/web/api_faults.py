@@ -1,0 +1,186 @@
+"""Provider-API faults on the wire: a middleware on each provider's Mount that delays or fails
+its API calls (never its hosted pages), and the `/_sandbox/providers/{provider}/faults` routes
+that activate, show and clear them.
+
+The active faults live in the store (a record of the provider) and the "first N calls" counter
+is N single-use nonces, so every worker of one store agrees on which calls are faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockprovider.core import api_faults
+from mockprovider.core.api_faults import ApiFaults
+from mockprovider.core.engine import Sandbox
+from mockprovider.errors import InvalidInput
+from mockprovider.web.context import context
+
+KIND = "sandbox.api_faults"
+KEY = "active"
+#: Named provider routes a browser opens (hosted pages, entry links, bank screens): never
+#: faulted. Every other route under a provider's Mount is its API.
+PAGE_ROUTE_NAMES = frozenset(
+    {
+        "hosted",
+        "outcome",
+        "entry",
+        "connect",
+        "connect_step",
+        "connect_exit",
+        "bank",
+        "auth_redirect",
+        "qr",
+        "webform",
+    }
+)
+#: How long the "first N" counter's nonces are kept (sandbox seconds).
+COUNTER_TTL = 30 * 86400.0
+
+
+async def active(sandbox: Sandbox, provider: str) -> dict[str, Any] | None:
+    """The stored activation of `provider` ({faults, scenario, generation}) or None (cleared
+    activations are stored as {}: the store has no delete)."""
+    return await sandbox.store.get_record(provider, KIND, KEY) or None
+
+
+async def activate(
+    sandbox: Sandbox, provider: str, faults: ApiFaults, scenario: str | None
+) -> dict[str, Any]:
+    """Store `faults` for `provider`, with a fresh call counter."""
+    doc = {"faults": faults.to_dict(), "scenario": scenario, "generation": secrets.token_hex(8)}
+    await sandbox.store.put_record(provider, KIND, KEY, doc)
+    return doc
+
+
+async def wait(seconds: float) -> None:
+    """The latency fault itself (real time); tests replace it to record instead of wait."""
+    await asyncio.sleep(seconds)
+
+
+class ApiFaultsMiddleware:
+    """Applies `provider`'s active API faults to every request not matching a page route."""
+
+    def __init__(self, app: ASGIApp, *, provider: str, pages: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.provider = provider
+        self.pages = pages
+        self._used_up: set[str] = set()  # generations whose "first N" are all claimed
+
+    def _is_page(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is not Match.NONE for route in self.pages)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._is_page(scope):
+            await self.app(scope, receive, send)
+            return
+        sandbox: Sandbox = scope["app"].state.sandbox
+        doc = await active(sandbox, self.provider)
+        if doc is None or not await self._hit(sandbox, doc):
+            await self.app(scope, receive, send)
+            return
+        faults = ApiFaults.from_dict(doc["faults"])
+        if faults.latency:
+            await wait(faults.latency)
+        if faults.status is None:
+            await self.app(scope, receive, send)
+            return
+        await error_response(faults)(scope, receive, send)
+
+    async def _hit(self, sandbox: Sandbox, doc: dict[str, Any]) -> bool:
+        faults = ApiFaults.from_dict(doc["faults"])
+        if faults.first is None and faults.fraction is None:
+            return True
+        if faults.fraction is not None and random.random() < faults.fraction:  # noqa: S311
+            return True
+        generation = str(doc["generation"])
+        if faults.first is None or generation in self._used_up:
+            return False
+        scope = f"api-faults:{self.provider}:{generation}"
+        expires = await sandbox.now() + COUNTER_TTL
+        for number in range(faults.first):
+            if await sandbox.store.claim_nonce(scope, str(number), expires):
+                return True
+        self._used_up.add(generation)
+        return False
+
+
+def error_response(faults: ApiFaults) -> Response:
+    """The faulted call's answer: a generic JSON error, `Retry-After` where asked."""
+    status = faults.status or 503
+    headers = {"Retry-After": str(faults.retry_after)} if faults.retry_after is not None else {}
+    message = "sandbox fault: too many requests" if status == 429 else "sandbox fault: API error"
+    body = {"error": {"status": status, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise InvalidInput("the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return body
+
+
+def _from_request(sandbox: Sandbox, provider: str, body: dict[str, Any]) -> ApiFaults:
+    name = body.pop("scenario", None)
+    if name is not None:
+        if body:
+            raise InvalidInput('send either {"scenario": NAME} or the faults, not both')
+        scenario = sandbox.scenarios.get(provider, name) if isinstance(name, str) else None
+        if scenario is None or scenario.api is None:
+            valid = [s.name for s in sandbox.scenarios.for_provider(provider) if s.api]
+            raise InvalidInput(
+                f"no scenario {name!r} with an api section for {provider}", valid=valid
+            )
+        body["scenario"] = name
+        return scenario.api
+    faults, problems = api_faults.parse(body)
+    if problems:
+        message = "; ".join(f"{key}: {problem}" for key, problem in problems)
+        raise InvalidInput(message, valid=list(api_faults.KEYS))
+    return faults
+
+
+def _view(provider: str, doc: dict[str, Any] | None) -> dict[str, Any]:
+    if doc is None:
+        return {"provider": provider, "active": False, "faults": None, "scenario": None}
+    return {
+        "provider": provider,
+        "active": True,
+        "faults": doc["faults"],
+        "scenario": doc["scenario"],
+    }
+
+
+async def faults_endpoint(request: Request) -> Response:
+    """GET shows, POST activates (replacing), DELETE clears a provider's API faults."""
+    sandbox = context(request).sandbox
+    provider = sandbox.provider(request.path_params["provider"]).name
+    if request.method == "POST":
+        body = await _body(request)
+        faults = _from_request(sandbox, provider, body)
+        doc = await activate(sandbox, provider, faults, body.get("scenario"))
+        return JSONResponse(_view(provider, doc))
+    if request.method == "DELETE":
+        await sandbox.store.put_record(provider, KIND, KEY, {})
+    return JSONResponse(_view(provider, await active(sandbox, provider)))
+
+
+def fault_routes() -> list[BaseRoute]:
+    """The control routes (listed in `control_routes()`)."""
+    return [
+        Route("/providers/{provider}/faults", faults_endpoint, methods=["GET", "POST", "DELETE"])
+    ]
