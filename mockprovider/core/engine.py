@@ -142,10 +142,14 @@ class Sandbox:
         messages: Sequence[WebhookMessage] = (),
     ) -> Session:
         """A step inside an open flow (e.g. Bridge credentials submitted): record it, merge
-        `data`, and queue `messages` in the same write. `Conflict` if the session moved on."""
+        `data`, and queue `messages` in the same write. `Conflict` if the session moved on.
+
+        The webhook faults of the session's scenario (an automatic match, or the one it ended
+        with) apply to these messages too: a scenario's faults hold for all of its webhooks."""
         spec = self.provider(session.provider)
         now = await self.now()
-        deliveries = plan_deliveries(spec, session, messages, None, now)
+        scenario = self.scenarios.get(spec.name, session.scenario) if session.scenario else None
+        deliveries = plan_deliveries(spec, session, messages, scenario, now)
         session.data.update(data or {})
         session.note(event, now, **{"webhooks": [d.event_type for d in deliveries]})
         if not await self.store.finish_session(

@@ -8,7 +8,7 @@ import pytest
 from mockprovider.clock import FrozenClock
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec
 from mockprovider.core.engine import Sandbox
-from mockprovider.core.scenarios import ScenarioSet
+from mockprovider.core.scenarios import Scenario, ScenarioSet, WebhookSpec
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy
@@ -95,3 +95,21 @@ async def test_records_are_per_provider_and_forgotten_by_reset(sandbox: Sandbox)
     assert await sandbox.store.get_record("topiic", "user", "u1") is None
     await sandbox.reset()
     assert await records.get("user", "u1") is None
+
+
+async def test_steps_carry_the_webhook_faults_of_the_sessions_scenario() -> None:
+    twice = Scenario(
+        name="twice",
+        provider="fake",
+        outcome="success",
+        label="Twice",
+        webhooks=WebhookSpec(duplicate=True, delay=30.0),
+    )
+    store = MemoryStore()
+    sandbox = Sandbox(store, FrozenClock(T0), [Fake()], ScenarioSet([twice]))
+    session = await sandbox.create_session(new_session())
+    session.scenario = "twice"
+    await sandbox.progress(session, "payment made", messages=[event("paid")])
+    queued = await store.list_deliveries()
+    assert [d.event_type for d in queued] == ["paid", "paid"]
+    assert {d.next_attempt_at for d in queued} == {T0 + 30.0}
