@@ -6,146 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mockprovider import __version__
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-ERROR = _json(_ref("Error"), "An error: what went wrong and, where useful, the valid values.")
-OBJECT: dict[str, Any] = {"type": "object"}
-NULLABLE_STR = {"type": ["string", "null"]}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["status", "message"],
-                "properties": {
-                    "status": {"type": "integer"},
-                    "message": {"type": "string"},
-                    "valid": {"type": "array", "items": {"type": "string"}},
-                },
-            }
-        },
-    },
-    "Session": {
-        "type": "object",
-        "required": [
-            "id",
-            "provider",
-            "status",
-            "outcome",
-            "hosted_url",
-            "callback_url",
-            "created_at",
-            "expires_at",
-        ],
-        "properties": {
-            "id": {"type": "string"},
-            "provider": {"type": "string"},
-            "status": {"enum": ["created", "opened", "finished", "abandoned", "expired"]},
-            "provider_status": {"type": "string"},
-            "outcome": NULLABLE_STR,
-            "scenario": NULLABLE_STR,
-            "hosted_url": {"type": "string"},
-            "callback_url": NULLABLE_STR,
-            "redirect_url": NULLABLE_STR,
-            "created_at": {"type": "string"},
-            "expires_at": {"type": "string"},
-            "data": OBJECT,
-            "history": {"type": "array", "items": OBJECT},
-        },
-    },
-    "Attempt": {
-        "type": "object",
-        "required": ["number", "at", "status_code", "error", "duration_ms", "headers"],
-        "properties": {
-            "number": {"type": "integer"},
-            "at": {"type": "string"},
-            "status_code": {"type": ["integer", "null"]},
-            "error": NULLABLE_STR,
-            "duration_ms": {"type": "number"},
-            "headers": OBJECT,
-        },
-    },
-    "Webhook": {
-        "type": "object",
-        "required": [
-            "id",
-            "event_id",
-            "event_type",
-            "url",
-            "status",
-            "headers",
-            "body",
-            "attempts",
-        ],
-        "properties": {
-            "id": {"type": "string"},
-            "provider": {"type": "string"},
-            "session_id": NULLABLE_STR,
-            "event_id": {"type": "string"},
-            "event_type": {"type": "string"},
-            "url": {"type": "string"},
-            "status": {"enum": ["pending", "delivered", "failed", "abandoned"]},
-            "headers": OBJECT,
-            "body": {"type": "string"},
-            "created_at": {"type": "string"},
-            "next_attempt_at": NULLABLE_STR,
-            "attempts": {"type": "array", "items": _ref("Attempt")},
-        },
-    },
-    "ApiFaults": {
-        "type": "object",
-        "description": "Provider-API faults (the `api` section of a scenario file).",
-        "additionalProperties": False,
-        "properties": {
-            "latency": {
-                "description": 'Seconds (at most 60), or a duration like "200ms" or "2s"',
-                "anyOf": [
-                    {"type": "number", "minimum": 0, "maximum": 60},
-                    {
-                        "type": "string",
-                        "pattern": "^(?:[0-9]{1,4}ms|[0-5]?[0-9](?:[.][0-9]{1,3})?s)$",
-                    },
-                ],
-            },
-            "status": {
-                "type": "integer",
-                "anyOf": [{"const": 429}, {"minimum": 500, "maximum": 599}],
-            },
-            "retry_after": {"type": "integer", "minimum": 0},
-            "first": {"type": "integer", "minimum": 0},
-            "fraction": {"type": "number", "minimum": 0, "maximum": 1},
-        },
-        "anyOf": [{"required": ["status"]}, {"required": ["latency"]}],
-        "if": {"required": ["retry_after"]},
-        "then": {"required": ["status"], "properties": {"status": {"enum": [429, 503]}}},
-    },
-    "ApiFaultsState": {
-        "type": "object",
-        "required": ["provider", "active", "faults", "scenario"],
-        "properties": {
-            "provider": {"type": "string"},
-            "active": {"type": "boolean"},
-            "faults": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/ApiFaults"}]},
-            "scenario": NULLABLE_STR,
-        },
-    },
-    "Clock": {
-        "type": "object",
-        "required": ["now", "offset"],
-        "properties": {"now": {"type": "number"}, "offset": {"type": "number"}},
-    },
-}
+from mockprovider.web.openapi_schemas import ERROR, NULLABLE_STR, OBJECT, SCHEMAS, json_content, ref
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -173,11 +34,11 @@ LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000})
 def _paths(providers: Sequence[str]) -> dict[str, Any]:
     sessions = {
         "type": "object",
-        "properties": {"sessions": {"type": "array", "items": _ref("Session")}},
+        "properties": {"sessions": {"type": "array", "items": ref("Session")}},
     }
     hooks = {
         "type": "object",
-        "properties": {"webhooks": {"type": "array", "items": _ref("Webhook")}},
+        "properties": {"webhooks": {"type": "array", "items": ref("Webhook")}},
     }
     choice = {
         "type": "object",
@@ -192,32 +53,35 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
         "required": ["redirect_url", "session"],
         "properties": {
             "redirect_url": NULLABLE_STR,
-            "session": _ref("Session"),
+            "session": ref("Session"),
             "problem": {"type": "string", "description": "An inline error; the flow goes on"},
         },
     }
     provider = [_path_param("provider", providers)]
     return {
         "/_sandbox/health": {
-            "get": _op("Liveness", {"200": _json(OBJECT, 'Always {"status": "ok"}')})
+            "get": _op("Liveness", {"200": json_content(OBJECT, 'Always {"status": "ok"}')})
         },
         "/_sandbox/openapi.json": {
-            "get": _op("This document (OpenAPI 3.1)", {"200": _json(OBJECT, "OpenAPI document")})
+            "get": _op(
+                "This document (OpenAPI 3.1)", {"200": json_content(OBJECT, "OpenAPI document")}
+            )
         },
         "/_sandbox/providers": {
             "get": _op(
-                "Providers with their outcomes and scenarios", {"200": _json(OBJECT, "Providers")}
+                "Providers with their outcomes and scenarios",
+                {"200": json_content(OBJECT, "Providers")},
             )
         },
         "/_sandbox/providers/{provider}/settings": {
             "get": _op(
                 "A provider's settings",
-                {"200": _json(OBJECT, "Settings"), "404": ERROR},
+                {"200": json_content(OBJECT, "Settings"), "404": ERROR},
                 parameters=provider,
             ),
             "put": _op(
                 "Merge settings into a provider's",
-                {"200": _json(OBJECT, "The merged settings"), "404": ERROR, "422": ERROR},
+                {"200": json_content(OBJECT, "The merged settings"), "404": ERROR, "422": ERROR},
                 parameters=provider,
                 requestBody=_body(OBJECT),
             ),
@@ -225,12 +89,16 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
         "/_sandbox/providers/{provider}/faults": {
             "get": _op(
                 "A provider's active API faults",
-                {"200": _json(_ref("ApiFaultsState"), "Active faults"), "404": ERROR},
+                {"200": json_content(ref("ApiFaultsState"), "Active faults"), "404": ERROR},
                 parameters=provider,
             ),
             "post": _op(
                 "Activate API faults: a scenario's `api` section or the faults themselves",
-                {"200": _json(_ref("ApiFaultsState"), "Now active"), "404": ERROR, "422": ERROR},
+                {
+                    "200": json_content(ref("ApiFaultsState"), "Now active"),
+                    "404": ERROR,
+                    "422": ERROR,
+                },
                 parameters=provider,
                 requestBody=_body(
                     {
@@ -241,35 +109,35 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
                                 "additionalProperties": False,
                                 "properties": {"scenario": {"type": "string"}},
                             },
-                            _ref("ApiFaults"),
+                            ref("ApiFaults"),
                         ]
                     }
                 ),
             ),
             "delete": _op(
                 "Clear a provider's API faults",
-                {"200": _json(_ref("ApiFaultsState"), "Cleared"), "404": ERROR},
+                {"200": json_content(ref("ApiFaultsState"), "Cleared"), "404": ERROR},
                 parameters=provider,
             ),
         },
         "/_sandbox/sessions": {
             "get": _op(
                 "Sessions, newest first",
-                {"200": _json(sessions, "Sessions"), "404": ERROR, "422": ERROR},
+                {"200": json_content(sessions, "Sessions"), "404": ERROR, "422": ERROR},
                 parameters=[_query("provider"), LIMIT],
             )
         },
         "/_sandbox/sessions/{session_id}": {
             "get": _op(
                 "One session",
-                {"200": _json(_ref("Session"), "The session"), "404": ERROR},
+                {"200": json_content(ref("Session"), "The session"), "404": ERROR},
                 parameters=[_path_param("session_id")],
             )
         },
         "/_sandbox/sessions/{session_id}/outcome": {
             "post": _op(
                 "Pick an outcome or scenario, as the hosted page's button would",
-                {"200": _json(completed, "Done"), "404": ERROR, "409": ERROR, "422": ERROR},
+                {"200": json_content(completed, "Done"), "404": ERROR, "409": ERROR, "422": ERROR},
                 parameters=[_path_param("session_id")],
                 requestBody=_body(choice, required=True),
             )
@@ -277,31 +145,31 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
         "/_sandbox/webhooks": {
             "get": _op(
                 "Webhook deliveries, newest first",
-                {"200": _json(hooks, "Deliveries"), "422": ERROR},
+                {"200": json_content(hooks, "Deliveries"), "422": ERROR},
                 parameters=[_query("provider"), _query("session_id"), LIMIT],
             )
         },
         "/_sandbox/webhooks/{delivery_id}": {
             "get": _op(
                 "One delivery",
-                {"200": _json(_ref("Webhook"), "Delivery"), "404": ERROR},
+                {"200": json_content(ref("Webhook"), "Delivery"), "404": ERROR},
                 parameters=[_path_param("delivery_id")],
             )
         },
         "/_sandbox/webhooks/{delivery_id}/replay": {
             "post": _op(
                 "Send again with the same event id",
-                {"202": _json(OBJECT, "Replay queued"), "404": ERROR},
+                {"202": json_content(OBJECT, "Replay queued"), "404": ERROR},
                 parameters=[_path_param("delivery_id")],
             )
         },
         "/_sandbox/clock": {
-            "get": _op("Sandbox time", {"200": _json(_ref("Clock"), "Now and the offset")})
+            "get": _op("Sandbox time", {"200": json_content(ref("Clock"), "Now and the offset")})
         },
         "/_sandbox/clock/advance": {
             "post": _op(
                 "Move sandbox time forward (at most 100 years ahead in all)",
-                {"200": _json(_ref("Clock"), "New time"), "409": ERROR, "422": ERROR},
+                {"200": json_content(ref("Clock"), "New time"), "409": ERROR, "422": ERROR},
                 requestBody=_body(
                     {
                         "type": "object",
@@ -317,28 +185,29 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
         "/_sandbox/reset": {
             "post": _op(
                 "Forget sessions, deliveries, nonces and the clock offset",
-                {"200": _json(OBJECT, "Reset"), "422": ERROR},
+                {"200": json_content(OBJECT, "Reset"), "422": ERROR},
                 requestBody=_body(
                     {"type": "object", "properties": {"settings": {"type": "boolean"}}}
                 ),
             )
         },
         "/_sandbox/scenario.schema.json": {
-            "get": _op("JSON Schema of scenario files", {"200": _json(OBJECT, "Schema")})
+            "get": _op("JSON Schema of scenario files", {"200": json_content(OBJECT, "Schema")})
         },
         "/_sandbox/inbox": {
             "get": _op(
-                "What the built-in receiver got, newest first", {"200": _json(OBJECT, "Requests")}
+                "What the built-in receiver got, newest first",
+                {"200": json_content(OBJECT, "Requests")},
             ),
             "post": _op(
-                "Built-in receiver: records any request", {"200": _json(OBJECT, "Recorded")}
+                "Built-in receiver: records any request", {"200": json_content(OBJECT, "Recorded")}
             ),
-            "delete": _op("Empty the built-in receiver", {"200": _json(OBJECT, "Cleared")}),
+            "delete": _op("Empty the built-in receiver", {"200": json_content(OBJECT, "Cleared")}),
         },
         "/_sandbox/inbox/{name}": {
             "post": _op(
                 "Built-in receiver under any sub-path",
-                {"200": _json(OBJECT, "Recorded"), "404": ERROR},
+                {"200": json_content(OBJECT, "Recorded"), "404": ERROR},
                 parameters=[_path_param("name")],
             )
         },
