@@ -4,7 +4,9 @@ Two kinds of job, both keep-alive over `connections` connections for `duration` 
 
 * `Job.get(path)`: the same GET again and again;
 * `Job.lines(file)`: one POST per `path<TAB>body` line, each line used once (outcome forms
-  are single-use); the result says how many lines were used and whether they ran out.
+  are single-use); the result says how many lines were used and whether they ran out;
+* `Job.post(path, body)`: the same form POST again and again (wrk only; for the peers in
+  `peers.py`, whose outcome endpoint takes any number of POSTs).
 
 Both generators report the same `LoadResult`, so a ratio of two results measured by the same
 generator is fair even when the generator is slower than the server.
@@ -28,9 +30,10 @@ INSTALL_HINT = "apt-get install -y wrk"
 class Job:
     """What to send: a fixed GET, or the lines of a file as single-use POSTs."""
 
-    kind: str  # "get" | "lines"
+    kind: str  # "get" | "lines" | "post"
     target: str  # the path, or the lines file
     expect: int  # the status every answer should have
+    body: str = ""  # the form body ("post")
 
     @classmethod
     def get(cls, path: str, expect: int = 200) -> Job:
@@ -39,6 +42,10 @@ class Job:
     @classmethod
     def lines(cls, file: Path, expect: int = 303) -> Job:
         return cls("lines", str(file), expect)
+
+    @classmethod
+    def post(cls, path: str, body: str, expect: int = 303) -> Job:
+        return cls("post", path, expect, body)
 
 
 @dataclass
@@ -94,6 +101,8 @@ class Generator:
         url = f"http://127.0.0.1:{port}"
         if job.kind == "get":
             script, args, url = "wrk_get.lua", [str(job.expect)], url + job.target
+        elif job.kind == "post":
+            script, args, url = "wrk_post.lua", [str(job.expect), job.body], url + job.target
         else:
             script, args = "wrk_lines.lua", [job.target, str(job.expect)]
         argv = [
@@ -119,6 +128,9 @@ class Generator:
     def _run_python(self, port: int, job: Job, duration: float) -> LoadResult:
         # Imported here: with wrk installed the fallback is never needed.
         import pyload
+
+        if job.kind == "post":
+            raise RuntimeError("the fixed POST job needs wrk (apt-get install -y wrk)")
 
         return pyload.run(port, job, duration, self.connections)
 

@@ -17,11 +17,20 @@ from typing import Any, Protocol
 
 import flows
 from load import Generator, Job, LoadResult
-from procs import Proc
 from servers import CpuMeter, wait_quiet
 
 #: Runs where others used more than this share of the server's CPU are flagged.
 CONTENDED = 0.10
+
+
+class Served(Protocol):
+    """A running server: `procs.Proc`, or a peer started by the peer harness (`peers.py`)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def port(self) -> int: ...
 
 
 class Workload(Protocol):
@@ -151,7 +160,9 @@ class Plan:
     server_cpu: int | None
 
 
-def measure(label: str, proc: Proc, workload: Workload, generator: Generator, plan: Plan) -> Series:
+def measure(
+    label: str, proc: Served, workload: Workload, generator: Generator, plan: Plan
+) -> Series:
     """Warm up once, then `plan.runs` timed runs; the server's CPU time is read around each.
 
     A timed run that ran out of single-use sessions is set aside and run again (twice at most),
@@ -175,7 +186,7 @@ def measure(label: str, proc: Proc, workload: Workload, generator: Generator, pl
 def one_run(
     label: str,
     name: str,
-    proc: Proc,
+    proc: Served,
     workload: Workload,
     generator: Generator,
     plan: Plan,

@@ -12,6 +12,7 @@ It prints a table and writes it as JSON to `bench/results/<UTC time>.json`. Targ
 reported, never asserted: the exit status is 0 whenever the run itself worked.
 
     .venv/bin/python bench/run.py [--quick] [--duration S] [--connections N]
+    .venv/bin/python bench/run.py --peers [--quick]    # against WireMock, Mockoon, mountebank
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import flows
+import peers
 import webhooks
 from load import INSTALL_HINT, Generator, wrk_path
 from phases import FixedGet, FormPool, Plan, Series, measure
@@ -61,6 +63,36 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument(
         "--keep-tmp", action="store_true", help="keep the servers' databases and logs"
+    )
+    group = parser.add_argument_group("peers (--peers: see peers.py)")
+    group.add_argument(
+        "--peers",
+        action="store_true",
+        help="instead of the baseline run: compare with WireMock, Mockoon and mountebank, "
+        "started by the shared peer harness",
+    )
+    group.add_argument(
+        "--peers-dir",
+        type=Path,
+        default=peers.PEERS_DIR,
+        help="the peer harness folder [../shared/bench/peers]",
+    )
+    group.add_argument(
+        "--peer-list", default=",".join(peers.PEERS), help="comma list of peers [all three]"
+    )
+    group.add_argument(
+        "--peer-warmup", type=float, default=15.0, help="peers' first warm-up step, s [15]"
+    )
+    group.add_argument(
+        "--peer-warmup-max", type=float, default=60.0, help="peers' warm-up at most, s [60]"
+    )
+    group.add_argument(
+        "--peer-rates", default="100,500", help="mockprovider webhook-lag rates/s [100,500]"
+    )
+    group.add_argument(
+        "--no-peer-extras",
+        action="store_true",
+        help="skip mockprovider's webhook lag and SQLite bytes per session",
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -220,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     bench = Bench(args)
+    if args.peers:
+        try:
+            return peers.main(bench)
+        finally:
+            bench.close()
     try:
         found = bench.run()
     finally:
