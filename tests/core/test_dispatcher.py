@@ -586,3 +586,33 @@ async def test_a_delivery_that_cannot_be_signed_is_recorded_and_the_pass_goes_on
         "could not sign: KeyError: 'signing_secret'",
     )
     assert (await stored(store, "dlv_2")).status is DeliveryStatus.DELIVERED
+
+
+async def test_run_forever_does_not_let_a_hanging_receiver_hold_back_other_sessions(
+    store: MemoryStore, clock: FrozenClock
+) -> None:
+    release = asyncio.Event()
+    started: list[str] = []
+    arrived: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        session = request.headers["X-Session"]
+        started.append(session)
+        if session == "slow":
+            await release.wait()  # a receiver that has not answered yet
+        arrived.append(session)
+        return httpx.Response(200)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    await store.enqueue([make_delivery(1, session="slow")])
+    sender = make_dispatcher(store, clock, client, idle_poll=60.0)
+    task = asyncio.create_task(sender.run_forever())
+    await wait_until(lambda: started == ["slow"])
+    await store.enqueue([make_delivery(2, session="fast")])
+    sender.wake()
+
+    await wait_until(lambda: arrived == ["fast"], timeout=5.0)
+    assert (await stored(store, "dlv_1")).status is DeliveryStatus.PENDING
+    release.set()
+    await wait_until(lambda: arrived == ["fast", "slow"], timeout=5.0)
+    await stop(task)

@@ -83,21 +83,25 @@ class Dispatcher:
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim every due delivery (up to `limit`), attempt each once; returns how many."""
+        groups = await self._claim(limit or self.concurrency * 4)
+        await asyncio.gather(*(self._send_in_order(group) for group in groups))
+        return sum(len(group) for group in groups)
+
+    async def _claim(self, limit: int) -> list[list[Delivery]]:
+        """Lease up to `limit` due deliveries, grouped by session (each group goes in order)."""
         slowest = max((p.timeout for p in self.policies.values()), default=25.0)
-        lease = slowest + LEASE_MARGIN
         real_now = self.clock.now()
         claimed = await self.store.claim_due(
             now=await self.sandbox_now(),
             lease_owner=self.owner,
             lease_now=real_now,
-            lease_until=real_now + lease,
-            limit=limit or self.concurrency * 4,
+            lease_until=real_now + slowest + LEASE_MARGIN,
+            limit=limit,
         )
         by_session: dict[str, list[Delivery]] = defaultdict(list)
         for delivery in claimed:
             by_session[delivery.session_id or delivery.id].append(delivery)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_session.values()))
-        return len(claimed)
+        return list(by_session.values())
 
     async def _send_in_order(self, group: list[Delivery]) -> None:
         group.sort(key=lambda d: (d.next_attempt_at or 0.0, d.created_at))
@@ -171,20 +175,35 @@ class Dispatcher:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + delay
 
     async def run_forever(self) -> None:
-        """Deliver until cancelled; wakes on `wake()` or every `idle_poll` seconds."""
-        while True:
-            self._wake.clear()
-            try:
-                if self.housekeeping is not None:
-                    await self.housekeeping()
-                while await self.run_once():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a store hiccup must not kill the loop; the outbox keeps the work
-                log.exception("webhook dispatcher pass failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+        """Deliver until cancelled, as a pipeline: claim due work into free slots and claim
+        again as each send finishes, so one slow receiver never holds the others back. Wakes on
+        `wake()`, on a finished send, or every `idle_poll` seconds."""
+        sending: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            sending.discard(task)
+            self._wake.set()
+
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    if self.housekeeping is not None:
+                        await self.housekeeping()
+                    free = self.concurrency * 2 - len(sending)
+                    for group in await self._claim(free) if free > 0 else []:
+                        task = asyncio.create_task(self._send_in_order(group))
+                        sending.add(task)
+                        task.add_done_callback(finished)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a store hiccup must not kill the loop; the outbox keeps it
+                    log.exception("webhook dispatcher pass failed; retrying")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+        finally:
+            for task in sending:  # their leases lapse and the work is claimed again later
+                task.cancel()
 
     async def aclose(self) -> None:
         await self.client.aclose()
