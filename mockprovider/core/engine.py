@@ -19,7 +19,7 @@ from mockprovider.core.faults import plan_deliveries
 from mockprovider.core.outcomes import Outcome
 from mockprovider.core.records import Records
 from mockprovider.core.scenarios import ScenarioSet
-from mockprovider.core.sessions import Session, SessionStatus
+from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 from mockprovider.storage.base import Store
@@ -256,19 +256,33 @@ class Sandbox:
     async def expire_due(self, limit: int = 100) -> int:
         """Expire sessions past `expires_at`; returns how many."""
         now = await self.now()
-        count = 0
-        for session in await self.store.due_expiries(now, limit=limit):
-            spec = self.provider(session.provider)
-            ctx = EffectContext(now=now, settings=await self.settings(spec.name))
-            messages = spec.on_expire(session, ctx)
-            deliveries = plan_deliveries(spec, session, messages, None, now)
-            expected = session.status
-            session.move(SessionStatus.EXPIRED, now, was=expected.value)
-            if await self.store.finish_session(session, expected=expected, deliveries=deliveries):
-                count += 1
-                if deliveries:
-                    self._wake()
-        return count
+        expired = [
+            await self._expire(s, now) for s in await self.store.due_expiries(now, limit=limit)
+        ]
+        return sum(expired)
+
+    async def expire_if_due(self, session: Session) -> Session:
+        """`session` as it is now: expired first if its deadline passed since the last sweep
+        (a provider reading one session need not sweep them all)."""
+        now = await self.now()
+        if session.status in EXPIRABLE_STATUSES and now >= session.expires_at:
+            await self._expire(session, now)
+            return await self.get_session(session.id)
+        return session
+
+    async def _expire(self, session: Session, now: float) -> bool:
+        """Move one session to expired with its provider's expiry messages; False if another
+        request moved it first."""
+        spec = self.provider(session.provider)
+        ctx = EffectContext(now=now, settings=await self.settings(spec.name))
+        deliveries = plan_deliveries(spec, session, spec.on_expire(session, ctx), None, now)
+        expected = session.status
+        session.move(SessionStatus.EXPIRED, now, was=expected.value)
+        if not await self.store.finish_session(session, expected=expected, deliveries=deliveries):
+            return False
+        if deliveries:
+            self._wake()
+        return True
 
     # -- webhooks ---------------------------------------------------------------------------
     async def replay(self, delivery_id: str) -> None:

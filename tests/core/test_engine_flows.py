@@ -113,3 +113,14 @@ async def test_steps_carry_the_webhook_faults_of_the_sessions_scenario() -> None
     queued = await store.list_deliveries()
     assert [d.event_type for d in queued] == ["paid", "paid"]
     assert {d.next_attempt_at for d in queued} == {T0 + 30.0}
+
+
+async def test_expire_if_due_expires_only_that_session_and_only_past_its_deadline() -> None:
+    store, clock = MemoryStore(), FrozenClock(T0)
+    sandbox = Sandbox(store, clock, [Fake()], ScenarioSet([]))
+    first = await sandbox.create_session(new_session("s1"))
+    await sandbox.create_session(new_session("s2"))
+    assert (await sandbox.expire_if_due(first)).status is SessionStatus.CREATED
+    clock.advance(60)
+    assert (await sandbox.expire_if_due(first)).status is SessionStatus.EXPIRED
+    assert (await sandbox.get_session("s2")).status is SessionStatus.CREATED

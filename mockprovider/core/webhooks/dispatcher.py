@@ -179,6 +179,7 @@ class Dispatcher:
         again as each send finishes, so one slow receiver never holds the others back. Wakes on
         `wake()`, on a finished send, or every `idle_poll` seconds."""
         sending: set[asyncio.Task[None]] = set()
+        swept = -self.idle_poll  # monotonic time of the last housekeeping pass
 
         def finished(task: asyncio.Task[None]) -> None:
             sending.discard(task)
@@ -188,7 +189,10 @@ class Dispatcher:
             while True:
                 self._wake.clear()
                 try:
-                    if self.housekeeping is not None:
+                    # At most once per poll interval: every finished send wakes the loop, and
+                    # the sweep is a store query (advancing the clock sweeps by itself).
+                    if self.housekeeping is not None and time.monotonic() - swept >= self.idle_poll:
+                        swept = time.monotonic()
                         await self.housekeeping()
                     free = self.concurrency * 2 - len(sending)
                     for group in await self._claim(free) if free > 0 else []:

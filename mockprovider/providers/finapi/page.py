@@ -73,10 +73,10 @@ def page_route(provider: WebProvider) -> Callable[[Request], Awaitable[Response]
 
     async def webform(request: Request) -> Response:
         sandbox = context(request).sandbox
-        await sandbox.expire_due()  # a link opened after expiresAt finds the form EXPIRED
         session = await _find(request, provider.name)
         if session is None:
             return unavailable(request, 404, "Web form not found", "This link is not valid.")
+        session = await sandbox.expire_if_due(session)  # opened after expiresAt: EXPIRED
         browser: dict[str, str] = {}
         for name in PARAMS:
             value = request.query_params.get(name)

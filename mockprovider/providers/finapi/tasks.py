@@ -94,7 +94,6 @@ async def get_task(request: Request) -> Response:
     """`GET /api/tasks/{id}`; 404 `NOT_FOUND` for unknown or another user's task [INF]."""
     sandbox = context(request).sandbox
     user = await require_user(request, sandbox)
-    await sandbox.expire_due()
     task_id = request.path_params["id"]
     task = await sandbox.records(NAME).get("task", task_id)
     if task is None or task.get("user") != user:
@@ -102,7 +101,7 @@ async def get_task(request: Request) -> Response:
     session = None
     if task.get("webFormId"):
         try:
-            session = await sandbox.get_session(str(task["webFormId"]))
+            session = await sandbox.expire_if_due(await sandbox.get_session(str(task["webFormId"])))
         except NotFound:
             session = None
     return json_response(request, task_body(task, session))

@@ -166,8 +166,8 @@ async def get_webform(request: Request) -> Response:
     """`GET /api/webForms/{id}`: the status polling sees is the one the callback carries."""
     sandbox = context(request).sandbox
     user = await require_user(request, sandbox)
-    await sandbox.expire_due()  # a form past expiresAt reads EXPIRED even between sweeps
     session = await owned_webform(request, sandbox, user)
+    session = await sandbox.expire_if_due(session)  # past expiresAt reads EXPIRED between sweeps
     return json_response(request, webform_body(session))
 
 

@@ -52,9 +52,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         session = await session_for_state(request)
         if request.path_params["institution"] != session.data.get("institutionId"):
             raise NotFound("this authorisation belongs to another institution")
-        if session.is_open and await sandbox.now() >= session.expires_at:
-            await sandbox.expire_due()  # §5.4: the window passed; expire it now, lazily
-            session = await sandbox.get_session(session.id)
+        session = await sandbox.expire_if_due(session)  # §5.4: the window passed; lazily
         if session.is_open and session.scenario is not None:
             completion = await sandbox.complete(session.id, session.scenario, via="auto")
             return await respond(request, provider, completion)
