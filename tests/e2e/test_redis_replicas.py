@@ -1,6 +1,7 @@
 """Two `serve` replicas on one Redis behave as one sandbox: a session created through one is
-served, completed and inspected through the other, each webhook arrives exactly once, and the
-sandbox clock is shared."""
+served, completed and inspected through the other, each webhook arrives exactly once, the
+sandbox clock is shared, and a replica killed mid-delivery has its claims retaken by the other
+once the lease lapses."""
 
 from __future__ import annotations
 
@@ -100,3 +101,50 @@ def test_the_sandbox_clock_is_shared(replicas: tuple[ServerProcess, ServerProces
     assert second.control("GET", "/clock")["offset"] == pytest.approx(3600)
     second.advance(600)  # and the other way round: both add to the one offset
     assert first.control("GET", "/clock")["offset"] == pytest.approx(4200)
+
+
+def test_a_killed_replicas_claims_are_retaken_by_the_other(
+    tmp_path: Path, redis_url: str, hooks: WebhookReceiver
+) -> None:
+    """A claims every delivery and dies with them in flight; B, running all along, sends each
+    again once A's lease lapses (real time: the slowest provider timeout plus a margin)."""
+    store = f"{redis_url}?prefix=takeover-{uuid.uuid4().hex}:"
+    first = ServerProcess(tmp_path, store=store, name="replica-a")
+    second = ServerProcess(tmp_path, store=store, name="replica-b")
+    hooks.clear()
+    hooks.delay = 3.0  # A's POSTs are still open at the kill (Topiic waits 10 s)
+    try:
+        first.start()
+        first.set_webhook_url(hooks.hook_url)
+        sessions = []
+        with first.client() as on_a:
+            for _ in range(5):
+                entry = on_a.get(link_for(first, hooks))
+                session_id = urlsplit(entry.headers["location"]).path.rsplit("/", 1)[-1]
+                finish = on_a.post(
+                    f"/_sandbox/sessions/{session_id}/outcome", json={"outcome": "success"}
+                )
+                assert finish.status_code == 200, finish.text
+                sessions.append(session_id)
+        hooks.wait_for(len(sessions))  # A has claimed and sent each one
+        second.start()  # B sees them leased to A and leaves them alone
+        first.stop(kill=True)
+        hooks.delay = 0.0
+        for session_id in sessions:
+            retaken = second.wait_for_delivery(
+                session_id, lambda d: d["status"] != "pending", timeout=45
+            )
+            assert retaken["status"] == "delivered"
+            # A's attempt died with A: the outbox holds only B's, made after the lease lapsed.
+            assert [a["status_code"] for a in retaken["attempts"]] == [200]
+        now = second.now()
+    finally:
+        hooks.delay = 0.0
+        first.stop(kill=True)
+        second.stop()
+
+    per_event = Counter(r.event_id for r in hooks.received())
+    assert len(per_event) == len(sessions)
+    assert set(per_event.values()) == {2}, "each should arrive once from A, once from B"
+    for hook in hooks.received():
+        verify_topiic_signature(SANDBOX_SECRET, hook.header("Topiic-Signature"), hook.body, now=now)
