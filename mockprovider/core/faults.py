@@ -40,12 +40,16 @@ def plan_deliveries(
     scenario: Scenario | None,
     now: float,
 ) -> list[Delivery]:
-    """One delivery per message (two with `duplicate`), none with `drop` or without a URL."""
+    """One delivery per message (two with `duplicate`), none with `drop` or without a URL.
+
+    A message's own `delay` puts its first attempt later; `reorder` ignores those delays, so
+    the events really arrive last first."""
     hooks = scenario.webhooks if scenario else None
     if hooks is not None and hooks.drop:
         return []
     ordered = [m for m in messages if m.url]
-    if hooks is not None and hooks.reorder:
+    reorder = hooks is not None and hooks.reorder
+    if reorder:
         ordered.reverse()
     copies = 2 if hooks is not None and hooks.duplicate else 1
     schedule = list(hooks.retry_schedule) if hooks and hooks.retry_schedule else None
@@ -55,6 +59,7 @@ def plan_deliveries(
     deliveries = []
     # One outcome's events share a due time; the outbox sends them in the order written here.
     for message in ordered:
+        due = first_due if reorder else first_due + message.delay
         for _ in range(copies):
             deliveries.append(
                 Delivery(
@@ -67,7 +72,7 @@ def plan_deliveries(
                     body=message.body,
                     headers=dict(message.headers),
                     created_at=now,
-                    next_attempt_at=first_due,
+                    next_attempt_at=due,
                     schedule=schedule,
                     signing={**message.signing, **fault},
                 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -113,6 +114,21 @@ def test_delay_shifts_the_first_due_time(delay: float) -> None:
 
     assert planned[0].next_attempt_at == NOW + delay + SCHEDULE[0]
     assert planned[0].schedule == list(SCHEDULE)
+
+
+def test_a_messages_own_delay_adds_to_the_scenarios() -> None:
+    later = replace(message(2), delay=30.0)
+    planned = plan_deliveries(SPEC, SESSION, [message(1), later], scenario(delay=5.0), NOW)
+
+    assert [d.next_attempt_at for d in planned] == [NOW + 5.0, NOW + 35.0]
+
+
+def test_reorder_ignores_message_delays_so_the_last_really_comes_first() -> None:
+    later = replace(message(2), delay=30.0)
+    planned = plan_deliveries(SPEC, SESSION, [message(1), later], scenario(reorder=True), NOW)
+
+    assert [d.event_id for d in planned] == ["evt_2", "evt_1"]
+    assert [d.next_attempt_at for d in planned] == [NOW, NOW]
 
 
 def test_retry_schedule_replaces_the_providers_including_the_first_delay() -> None:

@@ -11,10 +11,11 @@ import httpx
 import pytest
 import standardwebhooks
 
-from mockprovider.clock import FrozenClock, iso_millis
+from mockprovider.clock import FrozenClock, iso_millis, iso_seconds
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.providers.gigs import events
 from tests.providers.gigs_helpers import (
+    advance,
     deliver_due,
     deliveries,
     finish,
@@ -252,3 +253,27 @@ async def test_delivery_fault_scenarios(
     await deliver_due(dispatcher, clock)
     got = [json.loads(r.content)["type"].rsplit(".", 1)[1] for r in receiver.requests]
     assert got == expected
+
+
+async def test_activation_arrives_activation_delay_later_on_the_sandbox_clock(
+    client: httpx.AsyncClient, dispatcher: Dispatcher, receiver: Receiver, clock: FrozenClock
+) -> None:
+    await put_settings(client, activation_delay=30)
+    await finish(client, "api", "success")
+    outcome_at = clock.now()
+    await deliver_due(dispatcher, clock)
+    sent = [json.loads(r.content) for r in receiver.requests]
+    assert [e["type"] for e in sent] == [
+        "com.gigs.connectSession.created",
+        "com.gigs.subscription.created",
+    ]
+    await advance(client, 29)
+    assert await dispatcher.run_once() == 0
+    await advance(client, 1)
+    assert await dispatcher.run_once() == 1
+    activated = json.loads(receiver.requests[-1].content)
+    assert activated["type"] == "com.gigs.subscription.activated"
+    assert activated["data"]["id"] == sent[1]["data"]["id"]
+    assert activated["time"] == iso_seconds(outcome_at + 30)
+    assert activated["data"]["activatedAt"] == activated["time"]
+    assert activated["data"]["createdAt"] == sent[1]["data"]["createdAt"]

@@ -30,6 +30,9 @@ class WebhookMessage:
     headers: dict[str, str] = field(default_factory=dict)
     #: Provider-specific signing options kept with the delivery (e.g. which key signs it).
     signing: dict[str, Any] = field(default_factory=dict)
+    #: Sandbox seconds after the outcome before the event happens (e.g. an activation that
+    #: comes later from the network); its first attempt is due that much later.
+    delay: float = 0.0
 
 
 @dataclass

@@ -60,9 +60,13 @@ def created_data(data: Mapping[str, Any], session_id: str) -> dict[str, Any]:
     }
 
 
-def subscription_data(sub_id: str, plan: str, user: str, status: str, now: float) -> dict[str, Any]:
-    """A trimmed subscription object (spec §1.5 lists the fields [DOC G16]; values [INF])."""
+def subscription_data(
+    sub_id: str, plan: str, user: str, status: str, now: float, activated: float | None = None
+) -> dict[str, Any]:
+    """A trimmed subscription object (spec §1.5 lists the fields [DOC G16]; values [INF]),
+    created at `now` and, when active, activated at `activated` (default: `now`)."""
     active = status == "active"
+    start = now if activated is None else activated
     return {
         "object": "subscription",
         "id": sub_id,
@@ -70,11 +74,11 @@ def subscription_data(sub_id: str, plan: str, user: str, status: str, now: float
         "user": user,
         "status": status,
         "currentPeriod": (
-            {"number": 1, "start": iso_seconds(now), "end": iso_seconds(now + 30 * 86400)}
+            {"number": 1, "start": iso_seconds(start), "end": iso_seconds(start + 30 * 86400)}
             if active
             else None
         ),
-        "activatedAt": iso_seconds(now) if active else None,
+        "activatedAt": iso_seconds(start) if active else None,
         "createdAt": iso_seconds(now),
     }
 

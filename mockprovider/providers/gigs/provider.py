@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -145,8 +146,8 @@ class GigsProvider(BaseProvider):
     def _checkout_events(
         self, session: Session, ctx: EffectContext
     ) -> tuple[list[WebhookMessage], dict[str, Any]]:
-        """`com.gigs.subscription.created` then `.activated` for a new subscription [INF from
-        G10, G16], queued together (`.activated` right after `.created`)."""
+        """`com.gigs.subscription.created` now, then `.activated` `activation_delay` sandbox
+        seconds later, as the network activates the line [INF from G10, G16]."""
         intent = session.data["intent"]
         if intent["type"] != "checkoutNewSubscription":
             return [], {}
@@ -157,16 +158,19 @@ class GigsProvider(BaseProvider):
         }
         plan = intent["checkoutNewSubscription"]["plan"]
         project, url = str(session.data["project"]), str(settings["webhook_url"])
+        delay = float(settings["activation_delay"])
         messages = []
-        for event_type, state in (
-            (SUBSCRIPTION_CREATED, "pending"),
-            (SUBSCRIPTION_ACTIVATED, "active"),
+        for event_type, state, later in (
+            (SUBSCRIPTION_CREATED, "pending", 0.0),
+            (SUBSCRIPTION_ACTIVATED, "active", delay),
         ):
             if event_type in settings["events"]:
+                at = ctx.now + later
                 data = events.subscription_data(
-                    ids["subscription"], plan, ids["user"], state, ctx.now
+                    ids["subscription"], plan, ids["user"], state, ctx.now, activated=at
                 )
-                messages.append(events.event(event_type, data, project, url, ctx.now))
+                message = events.event(event_type, data, project, url, at)
+                messages.append(replace(message, delay=later))
         return messages, ids
 
     @staticmethod
@@ -176,14 +180,7 @@ class GigsProvider(BaseProvider):
             return message
         envelope = json.loads(message.body)
         envelope["data"].update(fields)
-        return WebhookMessage(
-            message.event_id,
-            message.event_type,
-            message.url,
-            events.compact(envelope),
-            message.headers,
-            message.signing,
-        )
+        return replace(message, body=events.compact(envelope))
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
         intent = session.data.get("intent") or {}

@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Event types the endpoint subscribes to (Svix event filter); others are not sent.",
     ),
     Setting(
+        "activation_delay",
+        0,
+        "Sandbox seconds between subscription.created and .activated [INF: activation comes "
+        "later, from the network]; 0 sends both at once, in that order.",
+    ),
+    Setting(
         "payment_error",
         "Your card was declined. Try another card or cancel.",
         "Inline error Connect shows on a capture failure [GAP]: no redirect, retry or abort.",
