@@ -121,8 +121,8 @@ async def put_settings(client: httpx.AsyncClient, **values: Any) -> None:
 
 
 async def deliver_due(dispatcher: Dispatcher, clock: FrozenClock) -> int:
-    """Send everything due now: the engine spaces one outcome's events 1 ms apart (to keep
-    their order), so a frozen clock steps 10 ms first; webhook-timestamp is unchanged."""
+    """Send everything due now, after stepping the frozen clock 10 ms (less than a second, so
+    webhook-timestamp is unchanged)."""
     clock.advance(0.01)
     return await dispatcher.run_once()
 
