@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,21 +27,11 @@ from tests.e2e.servers import (
     verify_topiic_signature,
 )
 from tests.providers.gigs_helpers import CHECKOUT, svix_verify
-from tests.support import parse_form
+from tests.support import parse_form, write_fault_scenarios
 
 pytestmark = pytest.mark.slow
 
 REDIRECT_DELAY = 0.4  # seconds; the test checks the 303 took at least this long
-FAULTS = {
-    "slow-redirect": f"redirect:\n  delay: {int(REDIRECT_DELAY * 1000)}ms\n",
-    "no-redirect": "redirect:\n  drop: true\n",
-    "no-webhook": "webhooks:\n  drop: true\n",
-    "late": "webhooks:\n  delay: 2m\n",
-    "twice": "webhooks:\n  duplicate: true\n",
-    "bad-secret": "webhooks:\n  wrong_secret: true\n",
-    "stale": "webhooks:\n  expired_timestamp: true\n",
-    "reversed": "webhooks:\n  reorder: true\n",
-}
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +40,7 @@ def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     workdir = tmp_path_factory.mktemp("faults")
     folder = workdir / "qa-scenarios"
     folder.mkdir()
-    for name, body in FAULTS.items():
-        for provider in ("topiic", "gigs"):
-            text = f"name: {name}\nprovider: {provider}\noutcome: success\n{body}"
-            (folder / f"{provider}-{name}.yaml").write_text(text)
+    write_fault_scenarios(folder, ("topiic", "gigs"), redirect_delay_ms=int(REDIRECT_DELAY * 1000))
     server = ServerProcess(
         workdir, store=f"sqlite:{workdir / 'state.db'}", args=["--scenarios", str(folder)]
     )
@@ -216,10 +204,12 @@ def verify_topiic(hook: Received, server: ServerProcess, *, tolerance: float = 3
     )
 
 
-def test_the_fault_folder_is_what_the_sandbox_offers(fault_server: ServerProcess) -> None:
+def test_the_fault_folder_is_what_the_sandbox_offers(
+    fault_server: ServerProcess, tmp_path: Path
+) -> None:
     """Guards the module's premise: `--scenarios` loaded every fault file, for both."""
     listed = fault_server.control("GET", "/providers")["providers"]
     offered = {(p["name"], s["name"]) for p in listed for s in p["scenarios"]}
-    for name in FAULTS:
+    for name in write_fault_scenarios(tmp_path, ()):
         assert ("topiic", name) in offered
         assert ("gigs", name) in offered

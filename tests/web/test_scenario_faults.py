@@ -20,27 +20,12 @@ from mockprovider.providers.registry import all_providers
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET
 from mockprovider.web.app import create_app
 from tests.providers import gigs_helpers, topiic_helpers
-from tests.support import RECEIVER, T0, Receiver
-
-SCENARIOS = {
-    "slow-redirect": "redirect:\n  delay: 1500ms\n",
-    "no-redirect": "redirect:\n  drop: true\n",
-    "no-webhook": "webhooks:\n  drop: true\n",
-    "late": "webhooks:\n  delay: 2m\n",
-    "twice": "webhooks:\n  duplicate: true\n",
-    "bad-secret": "webhooks:\n  wrong_secret: true\n",
-    "stale": "webhooks:\n  expired_timestamp: true\n",
-    "stale-10m": "webhooks:\n  expired_timestamp: 10m\n",
-    "reversed": "webhooks:\n  reorder: true\n",
-}
+from tests.support import RECEIVER, T0, Receiver, write_fault_scenarios
 
 
 @pytest.fixture
 async def app(clock: FrozenClock, receiver: Receiver, tmp_path: Path) -> AsyncIterator[Starlette]:
-    for name, body in SCENARIOS.items():
-        for provider in ("topiic", "gigs"):
-            text = f"name: {name}\nprovider: {provider}\noutcome: success\n{body}"
-            (tmp_path / f"{provider}-{name}.yaml").write_text(text)
+    write_fault_scenarios(tmp_path, ("topiic", "gigs"))
     hooks = {p.name: {"webhook_url": RECEIVER} for p in all_providers()}
     config = Config(store="memory", providers=hooks, scenario_dirs=[tmp_path])
     application = create_app_for(config, clock, receiver)
