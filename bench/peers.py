@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import flows
+import sizes
 import webhooks
 from load import Generator, Job, LoadResult, wrk_path
 from phases import FixedGet, FormPool, Series, Served, Workload, measure
@@ -294,39 +295,9 @@ class PeerBench:
         return found
 
     def bytes_per_session(self, hold_url: str) -> dict[str, Any]:
-        """SQLite file growth per session opened (page viewed) and completed, after a clean stop."""
-        count = 500 if self.args.quick else 2000
-        spec = ServerSpec.mockprovider("sqlite")
-        tag = "peers-size"
-        db = self.bench.workdir / tag / "bench.db"
-
-        def size() -> int:
-            return sum(p.stat().st_size for p in db.parent.glob("bench.db*") if p.is_file())
-
-        proc = spec.start(self.pinning, self.bench.workdir, tag)
-        asyncio.run(flows.put_webhook_url(proc.port, hold_url))
-        proc.stop()
-        empty = size()
-        proc = spec.start(self.pinning, self.bench.workdir, tag)
-        try:
-            forms = asyncio.run(flows.create_forms(proc.port, count))
-            _, ok = asyncio.run(webhooks.complete_all(proc.port, forms, 16))
-        finally:
-            proc.stop()
-        full = size()
-        found = {
-            "sessions": count,
-            "completed_303": ok,
-            "empty_bytes": empty,
-            "full_bytes": full,
-            "bytes_per_session": round((full - empty) / count, 1),
-        }
-        print(
-            f"  SQLite: {count} sessions opened and completed: {empty:,} → {full:,} bytes, "
-            f"{found['bytes_per_session']:,.0f} bytes per session",
-            flush=True,
-        )
-        return found
+        """SQLite file growth per session opened (page viewed) and completed (`sizes.py`)."""
+        count = self.args.sessions_sized
+        return sizes.sqlite_bytes(self.pinning, self.bench.workdir, hold_url, count)
 
 
 async def check_mockprovider(port: int, form: flows.Form) -> str:

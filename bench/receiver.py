@@ -47,19 +47,16 @@ class Receiver:
                 if len(head) > MAX_HEAD:
                     return
                 request_line, _, rest = head.partition(b"\r\n")
-                length = 0
-                close = False
-                for line in rest.split(b"\r\n"):
+                headers: dict[bytes, bytes] = {}
+                for line in rest[:-4].split(b"\r\n"):
                     name, _, value = line.partition(b":")
-                    name = name.strip().lower()
-                    if name == b"content-length":
-                        length = int(value.strip() or b"0")
-                    elif name == b"connection":
-                        close = value.strip().lower() == b"close"
+                    headers[name.strip().lower()] = value.strip()
+                length = int(headers.get(b"content-length") or b"0")
+                close = headers.get(b"connection", b"").lower() == b"close"
                 if length > MAX_BODY:
                     return
                 body = await reader.readexactly(length) if length else b""
-                reply = self.answer(request_line, body)
+                reply = self.answer(request_line, headers, body)
                 if reply is None:  # /hold: never answer; wait for the sender to hang up
                     self.held += 1
                     await reader.read()
@@ -75,7 +72,8 @@ class Receiver:
         finally:
             writer.close()
 
-    def answer(self, request_line: bytes, body: bytes) -> bytes | None:
+    def answer(self, request_line: bytes, headers: dict[bytes, bytes], body: bytes) -> bytes | None:
+        """The reply to one request (`headers`: lower-cased names); None: never answer."""
         parts = request_line.split()
         method, path = (parts[0], parts[1]) if len(parts) >= 2 else (b"", b"")
         if path == b"/hold":

@@ -57,6 +57,8 @@ def number(value: float | None, unit: str) -> str:
         return f"{value:.3f} s"
     if unit in {"ms", "MiB", "µs"}:
         return f"{value:,.1f} {unit}"
+    if unit == "B":
+        return f"{value:,.0f} B"
     return f"{value:,.0f}"
 
 

@@ -1,17 +1,20 @@
-"""`make bench`: mockprovider over a real socket, against a bare Starlette hello world.
+"""`make bench`: mockprovider over a real socket, against a bare Starlette and a raw ASGI hello.
 
 One run measures, with the server pinned to one CPU (0) and everything else on another (1):
 
 * start-up to the first 200 on `/_sandbox/health` (median of 5 fresh starts);
 * hosted page GET req/s and outcome POST req/s (303 + webhook queued), for the SQLite and the
-  memory store: warm-up, then 3 timed runs, median; the same load on the baseline's `GET /`;
+  memory store: warm-up, then 3 timed runs, median; the same load on both hello worlds' `GET /`;
 * webhook deliveries/s and lag to a local receiver, and a bare httpx client's floor;
+* the full Gigs flow, closed loop (`fullflow.py`): one SQLite server, and two replicas on Redis;
+* bytes per stored session, SQLite and Redis (`sizes.py`);
 * RSS idle after start and after the load.
 
 It prints a table and writes it as JSON to `bench/results/<UTC time>.json`. Targets are
 reported, never asserted: the exit status is 0 whenever the run itself worked.
 
     .venv/bin/python bench/run.py [--quick] [--duration S] [--connections N]
+    .venv/bin/python bench/run.py --only fullflow [--full-flow-duration S]   # one phase
     .venv/bin/python bench/run.py --peers [--quick]    # against WireMock, Mockoon, mountebank
 """
 
@@ -23,85 +26,29 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import flows
+import fullflow
 import peers
+import sizes
 import webhooks
+from flowsummary import flow_table
 from load import INSTALL_HINT, Generator, wrk_path
-from phases import FixedGet, FormPool, Plan, Series, measure
+from options import options
+from phases import FixedGet, FormPool, Plan, measure
 from procs import Pinning, Proc, free_port, http_status, launch, python_exe, rss_mib
 from report import Row, table, write_json
 from servers import HERE, ServerSpec
 from summary import machine, notes, rows
 
-RESULTS = HERE / "results"
+T = TypeVar("T")
 STORES = ("sqlite", "memory")
-
-
-def options(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Benchmark mockprovider against a bare Starlette hello world."
-    )
-    parser.add_argument("--quick", action="store_true", help="1 run of 3 s per figure")
-    parser.add_argument("--duration", type=float, help="seconds per timed run [5; quick: 3]")
-    parser.add_argument("--runs", type=int, help="timed runs per figure [3; quick: 1]")
-    parser.add_argument("--warmup", type=float, help="warm-up seconds [2; quick: 1]")
-    parser.add_argument("--connections", type=int, default=50, help="load connections [50]")
-    parser.add_argument("--webhooks", type=int, help="sessions in the webhook phase [2000]")
-    parser.add_argument("--starts", type=int, help="start-ups timed per server [5; quick: 3]")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=20.0,
-        help="max seconds, in all, spent waiting "
-        "for other processes to leave the server's CPU before runs [15]",
-    )
-    parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
-    parser.add_argument(
-        "--keep-tmp", action="store_true", help="keep the servers' databases and logs"
-    )
-    group = parser.add_argument_group("peers (--peers: see peers.py)")
-    group.add_argument(
-        "--peers",
-        action="store_true",
-        help="instead of the baseline run: compare with WireMock, Mockoon and mountebank, "
-        "started by the shared peer harness",
-    )
-    group.add_argument(
-        "--peers-dir",
-        type=Path,
-        default=peers.PEERS_DIR,
-        help="the peer harness folder [../shared/bench/peers]",
-    )
-    group.add_argument(
-        "--peer-list", default=",".join(peers.PEERS), help="comma list of peers [all three]"
-    )
-    group.add_argument(
-        "--peer-warmup", type=float, default=15.0, help="peers' first warm-up step, s [15]"
-    )
-    group.add_argument(
-        "--peer-warmup-max", type=float, default=60.0, help="peers' warm-up at most, s [60]"
-    )
-    group.add_argument(
-        "--peer-rates", default="100,500", help="mockprovider webhook-lag rates/s [100,500]"
-    )
-    group.add_argument(
-        "--no-peer-extras",
-        action="store_true",
-        help="skip mockprovider's webhook lag and SQLite bytes per session",
-    )
-    args = parser.parse_args(argv)
-    quick = args.quick
-    args.duration = args.duration or (3.0 if quick else 5.0)
-    args.runs = args.runs or (1 if quick else 3)
-    args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
-    args.webhooks = args.webhooks or (500 if quick else 2000)
-    args.starts = args.starts or (3 if quick else 5)
-    return args
+#: The two hello worlds every throughput figure is compared with, measured in the same run.
+HELLOS = {"starlette": ServerSpec.baseline(), "raw_asgi": ServerSpec.raw_asgi()}
 
 
 class Bench:
@@ -148,16 +95,23 @@ class Bench:
             print(f"  {name:<22} " + "  ".join(f"{v:.3f}" for v in values) + " s", flush=True)
         return found
 
-    def baseline(self) -> tuple[Series, dict[str, float]]:
-        proc = ServerSpec.baseline().start(self.pinning, self.workdir, "baseline")
-        try:
-            idle = rss_mib(proc.pid)
-            series = measure(
-                "baseline GET / (hello)", proc, FixedGet("/"), self.generator, self.plan
-            )
-            return series, {"rss_idle_mib": idle, "rss_after_mib": rss_mib(proc.pid)}
-        finally:
-            proc.stop()
+    def baselines(self) -> dict[str, dict[str, Any]]:
+        """Both hello worlds' `GET /`, one after the other, the same way."""
+        found = {}
+        for name, spec in HELLOS.items():
+            proc = spec.start(self.pinning, self.workdir, name)
+            try:
+                idle = rss_mib(proc.pid)
+                label = f"{name} hello GET /"
+                series = measure(label, proc, FixedGet("/"), self.generator, self.plan)
+                found[name] = {
+                    "get": series,
+                    "rss_idle_mib": idle,
+                    "rss_after_mib": rss_mib(proc.pid),
+                }
+            finally:
+                proc.stop()
+        return found
 
     def product(self, store: str, hold_url: str) -> dict[str, Any]:
         proc = ServerSpec.mockprovider(store).start(self.pinning, self.workdir, f"serve-{store}")
@@ -209,30 +163,37 @@ class Bench:
         print(f"  bare httpx client floor: {floor['deliveries_per_s']:,.0f}/s", flush=True)
         return {"mockprovider": found, "httpx_floor": floor}
 
+    def loop(self, job: Coroutine[Any, Any, T]) -> T:
+        """Run `job` on uvloop when installed (as the servers do), else asyncio."""
+        try:
+            import uvloop
+        except ImportError:
+            return asyncio.run(job)
+        return uvloop.run(job)
+
     def run(self) -> list[Row]:
         started = time.monotonic()
+        only = self.args.only
         print(f"load generator: {self.generator.name}; {self.pinning.note}", flush=True)
+        print(f"phases: {', '.join(only)}", flush=True)
+        found: dict[str, Any] = {}
         recv_port = self.start_receiver()
         hold_url = f"http://127.0.0.1:{recv_port}/hold"
-        starts = self.startups()
-        base, base_mem = self.baseline()
-        stores = {store: self.product(store, hold_url) for store in STORES}
-        hooks = self.deliveries(recv_port)
-        self.details.update(
-            startups_s=starts,
-            baseline={"get": base.summary(), **base_mem},
-            stores={
-                name: {
-                    **{k: v for k, v in found.items() if k not in {"page", "post"}},
-                    "page": found["page"].summary(),
-                    "post": found["post"].summary(),
-                }
-                for name, found in stores.items()
-            },
-            webhooks=hooks,
-            elapsed_s=round(time.monotonic() - started, 1),
-        )
-        return rows(base, base_mem, stores, starts, hooks)
+        if "startup" in only:
+            found["startups"] = self.startups()
+        if "throughput" in only:
+            found["hellos"] = self.baselines()
+            found["stores"] = {store: self.product(store, hold_url) for store in STORES}
+        if "webhooks" in only:
+            found["hooks"] = self.deliveries(recv_port)
+        if "fullflow" in only:
+            found["fullflow"] = fullflow.run(self)
+        if "sizes" in only:
+            found["sizes"] = sizes.both(
+                self.pinning, self.workdir, hold_url, self.args.sessions_sized
+            )
+        self.details.update(serializable(found), elapsed_s=round(time.monotonic() - started, 1))
+        return rows(found)
 
     def close(self) -> None:
         if self.receiver is not None:
@@ -241,6 +202,21 @@ class Bench:
             print(f"servers' files and logs kept in {self.workdir}")
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def serializable(found: dict[str, Any]) -> dict[str, Any]:
+    """The run's findings for the JSON file: each `Series` as its summary."""
+    out = dict(found)
+    if "hellos" in found:
+        out["hellos"] = {
+            name: {**h, "get": h["get"].summary()} for name, h in found["hellos"].items()
+        }
+    if "stores" in found:
+        out["stores"] = {
+            name: {**f, "page": f["page"].summary(), "post": f["post"].summary()}
+            for name, f in found["stores"].items()
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.close()
     print()
     print(table(found))
+    if "fullflow" in bench.details:
+        print()
+        print(flow_table(bench.details["fullflow"]))
     for line in notes(args, bench.generator.name, bench.pinning.note, bench.details):
         print(line)
     details = {

@@ -1,6 +1,6 @@
-"""The two servers under test, how to start them, and how much CPU others took meanwhile.
+"""The servers under test, how to start them, and how much CPU others took meanwhile.
 
-Both run on uvicorn with the same options (`--log-level warning`, no access log, uvicorn's
+All run on uvicorn with the same options (`--log-level warning`, no access log, uvicorn's
 `auto` loop and HTTP parser, i.e. uvloop and httptools when installed), on the same pinned CPU.
 """
 
@@ -26,16 +26,23 @@ class ServerSpec:
 
     @classmethod
     def mockprovider(cls, store: str) -> ServerSpec:
-        """`python -m mockprovider serve`; `store` is `memory` or `sqlite` (a fresh file)."""
-        store_url = "memory" if store == "memory" else "sqlite:{tmp}/bench.db"
+        """`python -m mockprovider serve`; `store` is `memory`, `sqlite` (a fresh file) or a
+        `redis://…` URL (named `redis`)."""
+        store_url = {"memory": "memory", "sqlite": "sqlite:{tmp}/bench.db"}.get(store, store)
+        name = "redis" if store.startswith("redis://") else store
         argv = ("-m", "mockprovider", "serve", "--store", store_url, "--port", "{port}")
-        return cls(f"mockprovider[{store}]", (python_exe(), *argv, "--log-level", "warning"))
+        return cls(f"mockprovider[{name}]", (python_exe(), *argv, "--log-level", "warning"))
 
     @classmethod
-    def baseline(cls) -> ServerSpec:
-        argv = ("-m", "uvicorn", "baseline_app:app", "--app-dir", str(HERE))
+    def baseline(cls, module: str = "baseline_app", name: str = "baseline") -> ServerSpec:
+        """A hello world under uvicorn: `baseline_app` (Starlette) or `raw_asgi_app`."""
+        argv = ("-m", "uvicorn", f"{module}:app", "--app-dir", str(HERE))
         options = ("--host", "127.0.0.1", "--port", "{port}", "--log-level", "warning")
-        return cls("baseline", (python_exe(), *argv, *options, "--no-access-log"))
+        return cls(name, (python_exe(), *argv, *options, "--no-access-log"))
+
+    @classmethod
+    def raw_asgi(cls) -> ServerSpec:
+        return cls.baseline("raw_asgi_app", "raw-asgi")
 
     def start(self, pinning: Pinning, workdir: Path, tag: str) -> Proc:
         """Start on a free port in a fresh directory under `workdir`; wait for the first 200."""

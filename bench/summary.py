@@ -10,69 +10,82 @@ import subprocess
 import sys
 from typing import Any
 
+from flowsummary import flow_notes, flow_rows, size_rows
 from load import Generator, wrk_path
-from phases import Series
 from procs import Pinning
 from report import Row
 
 
-def rows(
-    base: Series,
-    base_mem: dict[str, float],
-    stores: dict[str, dict[str, Any]],
-    starts: dict[str, list[float]],
-    hooks: dict[str, Any],
-) -> list[Row]:
-    hello = base.rps
-    out: list[Row] = []
-    for store, found in stores.items():
-        page, post = found["page"], found["post"]
-        out += [
-            Row(f"hosted page GET req/s [{store}]", page.rps, hello, ratio_target=0.25),
-            Row(f"  per server CPU-second [{store}]", page.capacity, base.capacity,
-                ratio_target=0.25),
-            Row(f"outcome POST 303 + webhook queued req/s [{store}]", post.rps, hello,
-                ratio_target=0.2),
-            Row(f"  per server CPU-second [{store}]", post.capacity, base.capacity,
-                ratio_target=0.2),
-        ]  # fmt: skip
+def hello_rows(found: dict[str, Any]) -> list[Row]:
+    """Page and POST against both hello worlds, wall-clock and per server CPU-second."""
+    star, raw = (found["hellos"][name]["get"] for name in ("starlette", "raw_asgi"))
+    out = [
+        Row("Starlette hello GET req/s / raw ASGI hello", star.rps, raw.rps),
+        Row("  per server CPU-second", star.capacity, raw.capacity),
+    ]
+    for store, stored in found["stores"].items():
+        for what, series, goal in (
+            ("hosted page GET req/s", stored["page"], 0.25),
+            ("outcome POST 303 + webhook queued req/s", stored["post"], 0.2),
+        ):
+            out += [
+                Row(f"{what} [{store}] / Starlette hello", series.rps, star.rps, ratio_target=goal),
+                Row(f"  per server CPU-second [{store}] / Starlette", series.capacity,
+                    star.capacity, ratio_target=goal),
+                Row(f"  {what} [{store}] / raw ASGI hello", series.rps, raw.rps),
+                Row(f"  per server CPU-second [{store}] / raw ASGI", series.capacity,
+                    raw.capacity),
+            ]  # fmt: skip
+    return out
+
+
+def hook_rows(hooks: dict[str, Any], hello: float | None) -> list[Row]:
     mine, floor = hooks["mockprovider"], hooks["httpx_floor"]
     slow = mine["paced"]
-    out += [
-        Row("webhook deliveries/s [sqlite] vs hello req/s", mine["deliveries_per_s"], hello),
-        Row(
-            "webhook deliveries/s vs bare httpx client",
-            mine["deliveries_per_s"],
-            floor["deliveries_per_s"],
-        ),
+    return [
+        Row("webhook deliveries/s [sqlite] vs Starlette hello req/s", mine["deliveries_per_s"],
+            hello),
+        Row("webhook deliveries/s vs bare httpx client", mine["deliveries_per_s"],
+            floor["deliveries_per_s"]),
         Row("webhook lag p50, burst (outcome POST -> arrival)", mine["lag_p50_ms"], unit="ms"),
         Row("webhook lag p99, burst", mine["lag_p99_ms"], unit="ms"),
         Row(f"webhook lag p50 at {slow['rate']:g} outcomes/s", slow["lag_p50_ms"], unit="ms"),
         Row(f"webhook lag p99 at {slow['rate']:g} outcomes/s", slow["lag_p99_ms"], unit="ms"),
-        Row(
-            "start-up to first 200 [sqlite], median",
-            statistics.median(starts["mockprovider[sqlite]"]),
-            statistics.median(starts["baseline"]),
-            "s",
-            max_target=0.7,
-        ),
-    ]
-    for store, found in stores.items():
+    ]  # fmt: skip
+
+
+def rows(found: dict[str, Any]) -> list[Row]:
+    """The table's rows for the phases that ran (`found`: see `Bench.run`)."""
+    out: list[Row] = []
+    hellos = found.get("hellos")
+    if hellos:
+        out += hello_rows(found)
+    if "hooks" in found:
+        out += hook_rows(found["hooks"], hellos["starlette"]["get"].rps if hellos else None)
+    if "fullflow" in found:
+        out += flow_rows(found["fullflow"])
+    if "startups" in found:
+        starts = found["startups"]
+        out.append(
+            Row(
+                "start-up to first 200 [sqlite], median",
+                statistics.median(starts["mockprovider[sqlite]"]),
+                statistics.median(starts["baseline"]),
+                "s",
+                max_target=0.7,
+            )
+        )
+    for store, stored in (found.get("stores") or {}).items():
+        hello = hellos["starlette"] if hellos else {}
         out += [
-            Row(
-                f"RSS idle after start [{store}]",
-                found["rss_idle_mib"],
-                base_mem["rss_idle_mib"],
-                "MiB",
-            ),
-            Row(
-                f"RSS after the load [{store}]",
-                found["rss_after_mib"],
-                base_mem["rss_after_mib"],
-                "MiB",
-                note=f"{found['sessions_created']} sessions in the store",
-            ),
-        ]
+            Row(f"RSS idle after start [{store}]", stored["rss_idle_mib"],
+                hello.get("rss_idle_mib"), "MiB"),
+            Row(f"RSS after the load [{store}]", stored["rss_after_mib"],
+                hello.get("rss_after_mib"), "MiB",
+                note=f"{stored['sessions_created']} sessions in the store"),
+        ]  # fmt: skip
+    if "sizes" in found:
+        out += size_rows(found["sizes"])
     return out
 
 
@@ -83,10 +96,12 @@ def notes(
     out = [
         f"\n{generator}, {args.connections} connections; warm-up {args.warmup:g} s "
         f"(POST {min(args.warmup, 1.0):g} s), then {args.runs} x {args.duration:g} s, median; "
-        f"{pinning}."
+        f"{pinning}. Baseline column: the Starlette hello world unless the row says otherwise."
     ]
-    series = {"baseline GET": details["baseline"]["get"]}
-    for store, found in details["stores"].items():
+    series = {
+        f"{name} hello GET": found["get"] for name, found in (details.get("hellos") or {}).items()
+    }
+    for store, found in (details.get("stores") or {}).items():
         series[f"{store} page GET"] = found["page"]
         series[f"{store} POST"] = found["post"]
     for name, found in series.items():
@@ -107,6 +122,8 @@ def notes(
                 f"- {name}: {len(found['set_aside_ran_out'])} run(s) ran out of sessions and "
                 "were run again."
             )
+    if "fullflow" in details:
+        out += flow_notes(details["fullflow"])
     return out
 
 
