@@ -1,4 +1,4 @@
-"""The web form itself: `GET /finapi/wf/{id}` (spec §2.4).
+"""The web form itself: `GET /finapi/wf/{id}` (spec §2.4), and where the browser goes after it.
 
 The id in the URL is the access token [DOC F4]; the link is one-time and valid 20 minutes
 [DOC F1]. The integrator may append `redirectUrl`, `errorRedirectUrl`, `abortRedirectUrl` and
@@ -8,13 +8,14 @@ gets a 400 page and does not burn the link) and remembered on the session for th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mockprovider.clock import iso_seconds
+from mockprovider.core.contract import Page
 from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound, UnsafeURL
@@ -25,6 +26,8 @@ from mockprovider.web.pages import render
 
 PARAMS = ("redirectUrl", "errorRedirectUrl", "abortRedirectUrl", "customerSupportUrl")
 TEMPLATE = "finapi/final.html"
+#: What an unknown or deleted web form's link shows.
+NOT_FOUND_TITLE, NOT_FOUND_MESSAGE = "Web form not found", "This link is not valid."
 
 
 def final_values(
@@ -51,6 +54,44 @@ def final_values(
     }
 
 
+def browser_return(
+    status: str, browser: Mapping[str, str], settings: Mapping[str, Any], error_code: str = ""
+) -> tuple[str | None, Page | None]:
+    """Where the browser goes (§2.4, §2.5): automatic only to `redirectUrl` on success and to
+    `abortRedirectUrl` on abort [INF]; an error keeps the page with a link [DOC F3]."""
+    support = browser.get("customerSupportUrl")
+    back = browser.get("abortRedirectUrl")
+    if status == "COMPLETED":
+        if browser.get("redirectUrl"):
+            return browser["redirectUrl"], None
+        values = final_values("completed", "Done", "You can close this page now.", close_self=True)
+    elif status == "ABORTED":
+        if back and settings["abort_redirect"] == "automatic":
+            return back, None
+        values = final_values(
+            "aborted",
+            "Cancelled",
+            "You cancelled the process. You can close this page now.",
+            link_url=back,
+            link_label="Back to the application",
+            support_url=support,
+            close_self=not back,
+        )
+    elif status == "COMPLETED_WITH_ERROR":
+        values = final_values(
+            "error",
+            "Something went wrong",
+            "The bank rejected the request.",
+            link_url=browser.get("errorRedirectUrl"),
+            link_label="Back to the application",
+            support_url=support,
+            error_code=error_code,
+        )
+    else:
+        values = final_values("expired", "Web form expired", "This web form has expired.")
+    return None, Page(TEMPLATE, values)
+
+
 def unavailable(request: Request, status_code: int, title: str, message: str) -> Response:
     """finAPI's error page for a link that cannot be used (unknown, used, expired, unsafe)."""
     values = final_values("unavailable", title, message) | {"provider_title": "finAPI"}
@@ -75,7 +116,7 @@ def page_route(provider: WebProvider) -> Callable[[Request], Awaitable[Response]
         sandbox = context(request).sandbox
         session = await _find(request, provider.name)
         if session is None:
-            return unavailable(request, 404, "Web form not found", "This link is not valid.")
+            return unavailable(request, 404, NOT_FOUND_TITLE, NOT_FOUND_MESSAGE)
         session = await sandbox.expire_if_due(session)  # opened after expiresAt: EXPIRED
         browser: dict[str, str] = {}
         for name in PARAMS:

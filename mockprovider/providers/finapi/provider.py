@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
 from mockprovider.core.outcomes import Outcome
@@ -17,9 +17,15 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.providers.base import BaseProvider
-from mockprovider.providers.finapi import auth, tasks, webforms
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
-from mockprovider.providers.finapi.page import TEMPLATE, final_values, page_route
+from mockprovider.providers.finapi.page import (
+    NOT_FOUND_MESSAGE,
+    NOT_FOUND_TITLE,
+    TEMPLATE,
+    browser_return,
+    final_values,
+)
+from mockprovider.providers.finapi.routes import routes
 from mockprovider.providers.finapi.settings import (
     NO_SCA_LOGIN,
     SCA_LOGIN,
@@ -78,44 +84,6 @@ def sign_debug(attempt: SigningInput) -> dict[str, str]:
     return {SIGNATURE_HEADER: "sha256=" + hmac.new(key, attempt.body, hashlib.sha256).hexdigest()}
 
 
-def _browser(
-    status: str, browser: Mapping[str, str], settings: Mapping[str, Any], error_code: str = ""
-) -> tuple[str | None, Page | None]:
-    """Where the browser goes (§2.4, §2.5): automatic only to `redirectUrl` on success and to
-    `abortRedirectUrl` on abort [INF]; an error keeps the page with a link [DOC F3]."""
-    support = browser.get("customerSupportUrl")
-    back = browser.get("abortRedirectUrl")
-    if status == "COMPLETED":
-        if browser.get("redirectUrl"):
-            return browser["redirectUrl"], None
-        values = final_values("completed", "Done", "You can close this page now.", close_self=True)
-    elif status == "ABORTED":
-        if back and settings["abort_redirect"] == "automatic":
-            return back, None
-        values = final_values(
-            "aborted",
-            "Cancelled",
-            "You cancelled the process. You can close this page now.",
-            link_url=back,
-            link_label="Back to the application",
-            support_url=support,
-            close_self=not back,
-        )
-    elif status == "COMPLETED_WITH_ERROR":
-        values = final_values(
-            "error",
-            "Something went wrong",
-            "The bank rejected the request.",
-            link_url=browser.get("errorRedirectUrl"),
-            link_label="Back to the application",
-            support_url=support,
-            error_code=error_code,
-        )
-    else:
-        values = final_values("expired", "Web form expired", "This web form has expired.")
-    return None, Page(TEMPLATE, values)
-
-
 class FinapiProvider(BaseProvider):
     name = "finapi"
     title = "finAPI Web Form 2.0"
@@ -134,43 +102,25 @@ class FinapiProvider(BaseProvider):
     page_template = "finapi/webform.html"
 
     def routes(self) -> list[BaseRoute]:
-        create = webforms.create_route
-        return [
-            Route("/api/v2/oauth/token", auth.token, methods=["POST"]),
-            Route("/oauth/token", auth.token, methods=["POST"]),
-            Route("/api/v2/users", auth.create_user, methods=["POST"]),
-            Route(
-                "/api/webForms/bankConnectionImport",
-                create("BANK_CONNECTION_IMPORT"),
-                methods=["POST"],
-            ),
-            Route(
-                "/api/webForms/standalonePayment", create("STANDALONE_PAYMENT"), methods=["POST"]
-            ),
-            Route(
-                "/api/webForms/paymentWithAccountId",
-                create("PAYMENT_WITH_ACCOUNT_ID"),
-                methods=["POST"],
-            ),
-            Route("/api/webForms/{id}", webforms.get_webform, methods=["GET"]),
-            Route("/api/webForms/{id}", webforms.delete_webform, methods=["DELETE"]),
-            Route("/api/tasks/backgroundUpdate", tasks.background_update, methods=["POST"]),
-            Route("/api/tasks/{id}", tasks.get_task, methods=["GET"]),
-            Route("/wf/{id}", page_route(self), methods=["GET"], name="webform"),
-        ]
+        return routes(self)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
+        if session.data.get("deleted"):
+            # Deleted (DELETE /api/webForms/{id}) while its page was open: the form is gone, so
+            # the page says what reopening its link says; nothing is sent back [INF].
+            gone = final_values("unavailable", NOT_FOUND_TITLE, NOT_FOUND_MESSAGE)
+            return Effects(status=SessionStatus.EXPIRED, page=Page(TEMPLATE, gone, 404))
         if choice.outcome == Outcome.CLOSED_TAB:
             return Effects(status=SessionStatus.ABANDONED, page=Page("sandbox/closed_tab.html"))
         if session.status is SessionStatus.EXPIRED:
             # A submit from a page the sweep already expired: its callback went at expiresAt.
-            return Effects(status=SessionStatus.EXPIRED, page=_browser("EXPIRED", {}, {})[1])
+            return Effects(status=SessionStatus.EXPIRED, page=browser_return("EXPIRED", {}, {})[1])
         status = STATUS_OF.get(Outcome(choice.outcome), "COMPLETED_WITH_ERROR")
         fields = dict(choice.scenario.webhooks.fields) if choice.scenario else {}
         payload = self._payload(session, status, fields)
         browser = session.data.get("browser") or {}
         error_code = str(payload.get("errorCode", ""))
-        redirect, page = _browser(status, browser, ctx.settings, error_code)
+        redirect, page = browser_return(status, browser, ctx.settings, error_code)
         return Effects(
             status=SessionStatus.EXPIRED if status == "EXPIRED" else SessionStatus.FINISHED,
             redirect_url=redirect,
@@ -214,7 +164,9 @@ class FinapiProvider(BaseProvider):
         return {k: str(v) for k, v in values.items() if v is not None}
 
     def status_label(self, session: Session) -> str:
-        return "task" if session.data.get("task_only") else webform_status(session)
+        if session.data.get("task_only"):
+            return "task"
+        return "deleted" if session.data.get("deleted") else webform_status(session)
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
         bank = session.data.get("bank") or {}

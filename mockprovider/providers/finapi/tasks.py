@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound
 from mockprovider.providers.finapi import validate
@@ -90,6 +91,17 @@ async def background_update(request: Request) -> Response:
     return json_response(request, created, 201)
 
 
+async def task_view(sandbox: Sandbox, task: dict[str, Any]) -> dict[str, Any]:
+    """The Task body of a stored task, its web form read as it is now (expired if due)."""
+    session = None
+    if task.get("webFormId"):
+        try:
+            session = await sandbox.expire_if_due(await sandbox.get_session(str(task["webFormId"])))
+        except NotFound:
+            session = None
+    return task_body(task, session)
+
+
 async def get_task(request: Request) -> Response:
     """`GET /api/tasks/{id}`; 404 `NOT_FOUND` for unknown or another user's task [INF]."""
     sandbox = context(request).sandbox
@@ -98,10 +110,4 @@ async def get_task(request: Request) -> Response:
     task = await sandbox.records(NAME).get("task", task_id)
     if task is None or task.get("user") != user:
         raise error(request, await sandbox.now(), 404, "NOT_FOUND", f"Task {task_id} not found.")
-    session = None
-    if task.get("webFormId"):
-        try:
-            session = await sandbox.expire_if_due(await sandbox.get_session(str(task["webFormId"])))
-        except NotFound:
-            session = None
-    return json_response(request, task_body(task, session))
+    return json_response(request, await task_view(sandbox, task))

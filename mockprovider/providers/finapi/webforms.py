@@ -1,5 +1,6 @@
 """Web Form 2.0 API (spec §2.3): `POST /api/webForms/{bankConnectionImport, standalonePayment,
-paymentWithAccountId}` → 201 WebForm; `GET` / `DELETE /api/webForms/{id}`."""
+paymentWithAccountId}` → 201 WebForm; `GET` / `DELETE /api/webForms/{id}` (the list is in
+`listing`)."""
 
 from __future__ import annotations
 
@@ -142,6 +143,18 @@ def create_route(kind: str) -> Any:
     return create
 
 
+def visible_to(session: Session, user: str) -> bool:
+    """Whether `user` sees `session` as one of their web forms: not deleted, not the record of
+    an update task that needed no form, and theirs [INF]."""
+    data = session.data
+    return (
+        session.provider == NAME
+        and not data.get("task_only")
+        and not data.get("deleted")
+        and data.get("user") == user
+    )
+
+
 async def owned_webform(request: Request, sandbox: Sandbox, user: str) -> Session:
     """The caller's web form; 404 `NOT_FOUND` for unknown, deleted or another user's [INF]."""
     form_id = request.path_params["id"]
@@ -149,13 +162,7 @@ async def owned_webform(request: Request, sandbox: Sandbox, user: str) -> Sessio
         session = await sandbox.get_session(form_id)
     except NotFound:
         session = None
-    if (
-        session is None
-        or session.provider != NAME
-        or session.data.get("task_only")
-        or session.data.get("deleted")
-        or session.data.get("user") != user
-    ):
+    if session is None or not visible_to(session, user):
         raise error(
             request, await sandbox.now(), 404, "NOT_FOUND", f"Web form {form_id} not found."
         )
@@ -172,8 +179,9 @@ async def get_webform(request: Request) -> Response:
 
 
 async def delete_webform(request: Request) -> Response:
-    """`DELETE /api/webForms/{id}` → 200 [DOC-2 F7]; the form is gone for good (no page, no
-    callback at expiry)."""
+    """`DELETE /api/webForms/{id}` → 200 without a body [DOC-2 F7]; the form is gone for good:
+    404 for the API, the "not found" page for its link (also from a page already open, see
+    `FinapiProvider.effects`), no callback at expiry."""
     sandbox = context(request).sandbox
     user = await require_user(request, sandbox)
     session = await owned_webform(request, sandbox, user)

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound
 from mockprovider.providers.base import WebProvider
-from mockprovider.providers.yapily.views import consent_status
+from mockprovider.providers.yapily.views import consent_status, revoked
 from mockprovider.web.context import context
 from mockprovider.web.hosted import respond, show
 from mockprovider.web.pages import render
@@ -53,6 +53,8 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         if request.path_params["institution"] != session.data.get("institutionId"):
             raise NotFound("this authorisation belongs to another institution")
         session = await sandbox.expire_if_due(session)  # §5.4: the window passed; lazily
+        if revoked(session):  # deleted (DELETE /consents/{id}) before it was answered
+            return render(request, "yapily/used.html", _values(session, provider), 200)
         if session.is_open and session.scenario is not None:
             completion = await sandbox.complete(session.id, session.scenario, via="auto")
             return await respond(request, provider, completion)

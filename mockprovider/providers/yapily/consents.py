@@ -23,7 +23,8 @@ from mockprovider.web.context import context
 PAYMENT_FAILED = "payment-failed"
 
 
-async def _consent(request: Request, consent_id: str) -> Session:
+async def consent_or_404(request: Request, consent_id: str) -> Session:
+    """The Yapily consent `consent_id`; the legacy 404 for an unknown one."""
     try:
         session = await context(request).sandbox.get_session(consent_id)
     except NotFound:
@@ -36,7 +37,7 @@ async def _consent(request: Request, consent_id: str) -> Session:
 async def get_consent(request: Request) -> Response:
     sandbox = context(request).sandbox
     check_auth(request, await sandbox.settings(NAME))
-    session = await _consent(request, request.path_params["consentId"])
+    session = await consent_or_404(request, request.path_params["consentId"])
     return views.json_response(views.envelope(views.consent(session)))
 
 
@@ -53,7 +54,7 @@ async def exchange(request: Request) -> Response:
     session = None
     if consent_id is not None:
         try:
-            session = await _consent(request, consent_id)
+            session = await consent_or_404(request, consent_id)
         except ProviderError:
             session = None
     expected = str(session.data.get("oneTimeTokenValue", "")) if session else ""
@@ -78,7 +79,7 @@ async def execute_payment(request: Request) -> Response:
     claims = read_jwt(request.headers.get("consent", ""), str(settings["consent_token_key"]))
     if claims is None:
         raise errors.legacy(401, "The consent token is missing or invalid")
-    session = await _consent(request, str(claims.get("CONSENT")))
+    session = await consent_or_404(request, str(claims.get("CONSENT")))
     body = await json_body(request)
     if session.data.get("type") != "PIS" or views.consent_status(session) != "AUTHORIZED":
         raise errors.legacy(403, f"Consent is {views.consent_status(session)}, not AUTHORIZED")

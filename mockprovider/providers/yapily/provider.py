@@ -16,10 +16,18 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.providers.base import BaseProvider, with_params
-from mockprovider.providers.yapily import api, bank, callbacks, consents, webhooks
+from mockprovider.providers.yapily import (
+    api,
+    bank,
+    callbacks,
+    consents,
+    lifecycle,
+    listing,
+    webhooks,
+)
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
-from mockprovider.providers.yapily.views import consent_status
+from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
 
 OUTCOMES = (
     OutcomeSpec(
@@ -65,7 +73,13 @@ class YapilyProvider(BaseProvider):
     page_template = "yapily/bank.html"
 
     def routes(self) -> list[BaseRoute]:
-        return api.routes() + consents.routes() + bank.routes(self)
+        return (
+            api.routes()
+            + consents.routes()
+            + listing.routes()
+            + lifecycle.routes()
+            + bank.routes(self)
+        )
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         keys = ("applicationUserId", "userUuid", "institutionId", "type")
@@ -76,6 +90,10 @@ class YapilyProvider(BaseProvider):
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         outcome, data = choice.outcome, session.data
+        if revoked(session):  # deleted while its bank page was open: no hop, no callback
+            page = Page("yapily/used.html", {"consent_status": REVOKED})
+            expired = session.status is SessionStatus.EXPIRED  # a late submit after the window
+            return Effects(status=session.status if expired else SessionStatus.FINISHED, page=page)
         if outcome == Outcome.CLOSED_TAB:  # §6 row 6: no callback ever
             return Effects(status=SessionStatus.ABANDONED, page=Page("sandbox/closed_tab.html"))
         if outcome == Outcome.EXPIRY:  # §6 row 3: no redirect from Yapily [INF]

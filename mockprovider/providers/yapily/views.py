@@ -9,6 +9,7 @@ from starlette.responses import Response
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.providers.yapily.errors import CONTENT_TYPE, body, tracing_id
 
+REVOKED = "REVOKED"
 CONSENT_FIELDS = (
     "id",
     "userUuid",
@@ -20,6 +21,8 @@ CONSENT_FIELDS = (
     "consentToken",
     "state",
     "authorizedAt",
+    "lastConfirmedAt",
+    "reconfirmBy",
     "institutionConsentId",
 )
 
@@ -34,8 +37,14 @@ def consent_status(session: Session) -> str:
     return "AWAITING_AUTHORIZATION"
 
 
+def revoked(session: Session) -> bool:
+    """Deleted with `DELETE /consents/{id}`: `REVOKED` for good (§5.3)."""
+    return consent_status(session) == REVOKED
+
+
 def consent(session: Session) -> dict[str, Any]:
-    """The `Consent` object; `consentToken` and `authorizedAt` only after success (§9.2 #5)."""
+    """The `Consent` object; `consentToken` and `authorizedAt` only after success (§9.2 #5),
+    `lastConfirmedAt` and `reconfirmBy` only after an extend call."""
     data = session.data
     values = {**data, "id": session.id, "status": consent_status(session)}
     return {k: values[k] for k in CONSENT_FIELDS if values.get(k) is not None}

@@ -1,0 +1,36 @@
+"""Every finAPI route, mounted under `/finapi`: Access's token and user endpoints, the Web Form
+2.0 API and the web form page (spec §2.2 to §2.4)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from mockprovider.providers.base import WebProvider
+from mockprovider.providers.finapi import auth, listing, tasks, webforms
+from mockprovider.providers.finapi.page import page_route
+
+
+def routes(provider: WebProvider) -> list[BaseRoute]:
+    """The routes of `provider` (the finAPI instance, whose page the web form link shows)."""
+    create = webforms.create_route
+    return [
+        Route("/api/v2/oauth/token", auth.token, methods=["POST"]),
+        Route("/oauth/token", auth.token, methods=["POST"]),
+        Route("/api/v2/users", auth.create_user, methods=["POST"]),
+        Route(
+            "/api/webForms/bankConnectionImport", create("BANK_CONNECTION_IMPORT"), methods=["POST"]
+        ),
+        Route("/api/webForms/standalonePayment", create("STANDALONE_PAYMENT"), methods=["POST"]),
+        Route(
+            "/api/webForms/paymentWithAccountId",
+            create("PAYMENT_WITH_ACCOUNT_ID"),
+            methods=["POST"],
+        ),
+        Route("/api/webForms", listing.list_webforms, methods=["GET"]),
+        Route("/api/webForms/{id}", webforms.get_webform, methods=["GET"]),
+        Route("/api/webForms/{id}", webforms.delete_webform, methods=["DELETE"]),
+        Route("/api/tasks/backgroundUpdate", tasks.background_update, methods=["POST"]),
+        Route("/api/tasks", listing.list_tasks, methods=["GET"]),
+        Route("/api/tasks/{id}", tasks.get_task, methods=["GET"]),
+        Route("/wf/{id}", page_route(provider), methods=["GET"], name="webform"),
+    ]
