@@ -1,6 +1,10 @@
 """Delivers the outbox: claims due deliveries with a lease, signs each attempt, POSTs it with
 httpx, records the attempt and schedules the next one by the provider's policy.
 
+Unless a client is injected (tests inject `httpx.MockTransport` ones), the `httpx.AsyncClient`
+runs over `WebhookTransport`, a lean HTTP/1.1 keep-alive transport (httpcore cost several times
+its CPU per delivery); httpx's client layer still applies the timeout and redirect rule.
+
 Deliveries of one session go out one after another in their due order (so a provider's event
 order holds, and a scenario's `reorder` fault is observable); different sessions go out in
 parallel, bounded by `concurrency`. Retry delays run on the sandbox clock; the HTTP timeout and
@@ -23,6 +27,7 @@ import httpx
 from mockprovider.clock import Clock
 from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict
+from mockprovider.core.webhooks.transport import WebhookTransport
 from mockprovider.storage.base import Store
 
 log = logging.getLogger("mockprovider.webhooks")
@@ -61,9 +66,7 @@ class Dispatcher:
         self.policies = policies
         self.settings = settings
         self.client = client or httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=concurrency * 2, max_keepalive_connections=concurrency
-            )
+            transport=WebhookTransport(max_connections=concurrency * 2, max_keepalive=concurrency)
         )
         # Send only the provider's headers (plus Host and Content-Length), not httpx's defaults.
         self.client.headers.clear()
