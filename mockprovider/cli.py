@@ -120,7 +120,7 @@ def serve(
         public_url=public_url,
     )
     from mockprovider.providers.registry import all_providers
-    from mockprovider.web.app import load_all_scenarios
+    from mockprovider.web.app import create_app, load_all_scenarios
 
     if workers > 1 and is_memory(config.store):
         raise click.BadParameter(
@@ -128,21 +128,23 @@ def serve(
             " use --store sqlite:PATH or --store redis://HOST:PORT/DB",
             param_hint="--workers",
         )
-    load_all_scenarios(config, all_providers())  # refuse to start on a broken scenario file
+    checked = load_all_scenarios(config, all_providers())  # refuse to start on a broken file
     asyncio.run(_check_store(config.store))
-    os.environ[CONFIG_ENV] = dump_config(config)
     click.echo(
         f"mockprovider on http://{config.host}:{config.port}  (store: {config.store})", err=True
     )
-    uvicorn.run(
-        "mockprovider.web.factory:app_from_env",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=workers,
-        log_level=log_level,
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "host": config.host,
+        "port": config.port,
+        "log_level": log_level,
+        "access_log": False,
+    }
+    if workers <= 1:  # serve from this process, with the scenarios just checked
+        uvicorn.run(create_app(config, scenarios=checked), **options)
+        return
+    # Each worker process rebuilds the app from the checked config.
+    os.environ[CONFIG_ENV] = dump_config(config)
+    uvicorn.run("mockprovider.web.factory:app_from_env", factory=True, workers=workers, **options)
 
 
 async def _check_store(url: str) -> None:

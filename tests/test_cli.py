@@ -164,6 +164,23 @@ def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
     assert "Example" in result.stdout
 
 
+def test_help_works_in_a_fresh_process() -> None:
+    """The CLI leaves httpx, Jinja and most providers to the commands that use them: a fresh
+    interpreter (not this one, where the tests imported everything) must still list them all."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mockprovider", "--help"],
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert (done.returncode, done.stderr) == (0, "")
+    listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line}
+    assert listed == set(main.commands)
+
+
 def test_the_help_test_walks_groups_and_their_subcommands() -> None:
     assert {
         (),

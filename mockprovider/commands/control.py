@@ -1,17 +1,23 @@
 """The HTTP side of the inspection commands: `--url`, calls to `/_sandbox`, and errors as one
-line and exit status 1."""
+line and exit status 1.
+
+httpx is imported when a `Control` is used, not with this module: the CLI loads the module for
+every command, and httpx takes tens of milliseconds to import.
+"""
 
 from __future__ import annotations
 
 import functools
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import httpx
 
 from mockprovider.errors import MockProviderError
+
+if TYPE_CHECKING:
+    import httpx
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_URL = "http://127.0.0.1:8600"
@@ -55,6 +61,8 @@ class Control:
     """A client of `URL/_sandbox`; every failure becomes a `MockProviderError`."""
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        import httpx
+
         self.url = url.rstrip("/")
         self._http = httpx.Client(timeout=timeout)
 
@@ -66,6 +74,8 @@ class Control:
         params: Mapping[str, str | None] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
+        import httpx
+
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = self._http.request(

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import httpx
 
 from mockprovider.commands.control import (
     Control,
@@ -19,7 +18,9 @@ from mockprovider.commands.control import (
     url_option,
 )
 from mockprovider.commands.webhooks import delivery_line
-from mockprovider.providers.triggering import Starter
+
+if TYPE_CHECKING:
+    from mockprovider.providers.triggering import Starter
 
 
 def _outcomes() -> dict[str, list[str]]:
@@ -59,6 +60,8 @@ def _check_scenario(control: Control, provider: str, outcome: str, scenario: str
 
 
 async def _start(url: str, starter: Starter, settings: Mapping[str, Any]) -> str:
+    import httpx  # not at the top: the CLI loads this module for every command
+
     try:
         async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
             return await starter(http, settings)

@@ -1,26 +1,36 @@
-"""The explicit list of providers; the app, CLI, control API and contract tests use it."""
+"""The explicit list of providers; the app, CLI, control API and contract tests use it.
+
+The provider packages are imported when `all_providers()` is first called, not with this
+module: the CLI imports it for every command (even `--help`) to add `cli_commands()`.
+"""
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING
 
-from mockprovider.core.scenarios import ProviderInfo
-from mockprovider.providers.base import WebProvider
-from mockprovider.providers.bridge import BridgeProvider
-from mockprovider.providers.finapi import FinapiProvider
-from mockprovider.providers.gigs import GigsProvider
-from mockprovider.providers.topiic import TopiicProvider
-from mockprovider.providers.triggering import Starter
-from mockprovider.providers.yapily import YapilyProvider
+if TYPE_CHECKING:
+    import click
+
+    from mockprovider.core.scenarios import ProviderInfo
+    from mockprovider.providers.base import WebProvider
+    from mockprovider.providers.triggering import Starter
 
 
 def all_providers() -> tuple[WebProvider, ...]:
     """A fresh instance of every provider, in display order."""
+    from mockprovider.providers.bridge import BridgeProvider
+    from mockprovider.providers.finapi import FinapiProvider
+    from mockprovider.providers.gigs import GigsProvider
+    from mockprovider.providers.topiic import TopiicProvider
+    from mockprovider.providers.yapily import YapilyProvider
+
     return (TopiicProvider(), GigsProvider(), BridgeProvider(), YapilyProvider(), FinapiProvider())
 
 
 def provider_infos(providers: tuple[WebProvider, ...]) -> dict[str, ProviderInfo]:
     """What the scenario loader needs to know of each provider."""
+    from mockprovider.core.scenarios import ProviderInfo
+
     return {
         p.name: ProviderInfo(
             outcomes=tuple(o.name for o in p.outcomes), match_fields=p.match_fields

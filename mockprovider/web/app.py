@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
@@ -34,10 +34,16 @@ from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
 
+if TYPE_CHECKING:
+    import httpx
+    import jinja2
 
-def make_templates() -> jinja2.Environment:
+
+def make_templates(folder: Path) -> jinja2.Environment:
+    import jinja2  # imported by the first page rendered, not at start-up: it loads slowly
+
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=True,
         auto_reload=False,
         undefined=jinja2.StrictUndefined,
@@ -86,7 +92,11 @@ def create_app(
         housekeeping=sandbox.expire_due,
     )
     sandbox.on_enqueue(dispatcher.wake)
-    templates = make_templates()
+    templates_folder = templates_dir()  # looked up now: a missing folder still stops the start
+
+    @functools.cache
+    def templates() -> jinja2.Environment:  # built when the first page is rendered
+        return make_templates(templates_folder)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup
 from starlette.requests import Request
 
-from mockprovider.core.engine import Sandbox
 from mockprovider.core.tokens import Purpose, TokenSigner
-from mockprovider.core.webhooks.dispatcher import Dispatcher
+
+if TYPE_CHECKING:  # for annotations only: jinja2 and httpx (the dispatcher's) load slowly
+    import jinja2
+
+    from mockprovider.core.engine import Sandbox
+    from mockprovider.core.webhooks.dispatcher import Dispatcher
 
 
 @dataclass
 class AppContext:
     sandbox: Sandbox
     tokens: TokenSigner
-    templates: jinja2.Environment
+    #: Returns the app's one Jinja environment, built on the first call (see `templates`).
+    load_templates: Callable[[], jinja2.Environment]
     dispatcher: Dispatcher
     public_url: str | None = None
     #: Each provider's rendered outcome panel (see `web.hosted.choices_panel`).
     panels: dict[str, Markup] = field(default_factory=dict)
+
+    @property
+    def templates(self) -> jinja2.Environment:
+        """The Jinja environment; built when the first page is rendered, not at start-up."""
+        return self.load_templates()
 
     def base_url(self, request: Request) -> str:
         """Where the sandbox is reached: `public_url` if configured, else the request's host."""
