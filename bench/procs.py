@@ -183,5 +183,16 @@ def cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
+def compile_bytecode() -> None:
+    """Compile mockprovider's modules once, as any first run of an install leaves them, so that
+    start-ups measure what a user sees rather than a recompile (CI-like environments set
+    PYTHONDONTWRITEBYTECODE, and then an editable checkout never gets its `.pyc` files)."""
+    import compileall
+
+    import mockprovider
+
+    compileall.compile_dir(Path(mockprovider.__file__).parent, quiet=1)
+
+
 def python_exe() -> str:
     return sys.executable

@@ -40,7 +40,16 @@ from flowsummary import flow_table
 from load import INSTALL_HINT, Generator, wrk_path
 from options import options
 from phases import FixedGet, FormPool, Plan, measure
-from procs import Pinning, Proc, free_port, http_status, launch, python_exe, rss_mib
+from procs import (
+    Pinning,
+    Proc,
+    compile_bytecode,
+    free_port,
+    http_status,
+    launch,
+    python_exe,
+    rss_mib,
+)
 from report import Row, table, write_json
 from servers import HERE, ServerSpec
 from summary import machine, notes, rows
@@ -56,6 +65,7 @@ class Bench:
         self.args = args
         self.pinning = Pinning.detect()
         self.pinning.pin_self()
+        compile_bytecode()
         self.generator = Generator(self.pinning.load, args.connections, not args.no_wrk)
         self.plan = Plan(
             runs=args.runs,

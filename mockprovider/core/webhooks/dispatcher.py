@@ -20,15 +20,15 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mockprovider.clock import Clock
 from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict
-from mockprovider.core.webhooks.transport import WebhookTransport
 from mockprovider.storage.base import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("mockprovider.webhooks")
 
@@ -65,17 +65,31 @@ class Dispatcher:
         self.clock = clock
         self.policies = policies
         self.settings = settings
-        self.client = client or httpx.AsyncClient(
-            transport=WebhookTransport(max_connections=concurrency * 2, max_keepalive=concurrency)
-        )
-        # Send only the provider's headers (plus Host and Content-Length), not httpx's defaults.
-        self.client.headers.clear()
+        self._client = client
+        if client is not None:
+            client.headers.clear()
         self.owner = f"dispatcher-{secrets.token_hex(4)}"
         self.concurrency = concurrency
         self.idle_poll = idle_poll
         self.housekeeping = housekeeping
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client: the injected one, else one over `WebhookTransport`, built on the
+        first delivery (importing httpx would otherwise be a sixth of the start-up time)."""
+        if self._client is None:
+            import httpx
+
+            from mockprovider.core.webhooks.transport import WebhookTransport
+
+            limit = self.concurrency * 2
+            transport = WebhookTransport(max_connections=limit, max_keepalive=self.concurrency)
+            self._client = httpx.AsyncClient(transport=transport)
+            self._client.headers.clear()
+        # Only the provider's headers go out (plus Host and Content-Length), not httpx's.
+        return self._client
 
     def wake(self) -> None:
         """Ask the loop to look for due deliveries now (new ones queued, clock advanced)."""
@@ -137,6 +151,8 @@ class Dispatcher:
             self._settle(delivery, record, Verdict.RETRY, policy, now)
             await self.store.record_attempt(delivery)
             return
+        import httpx  # on the first delivery, not at start-up (see `client`)
+
         started = time.perf_counter()
         verdict = Verdict.RETRY
         try:
@@ -213,4 +229,5 @@ class Dispatcher:
                 task.cancel()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
