@@ -616,3 +616,24 @@ async def test_run_forever_does_not_let_a_hanging_receiver_hold_back_other_sessi
     release.set()
     await wait_until(lambda: arrived == ["fast", "slow"], timeout=5.0)
     await stop(task)
+
+
+async def test_run_forever_keeps_a_sessions_order_across_claims(
+    store: MemoryStore, clock: FrozenClock
+) -> None:
+    """A session's next event, queued (a later flow step) while its previous one is still in
+    flight, waits for it, although the pipeline claims it in a pass of its own."""
+    gate = Gate(held="s1")
+    await store.enqueue([make_delivery(1)])
+    sender = make_dispatcher(store, clock, gate.client(), idle_poll=60.0)
+    task = asyncio.create_task(sender.run_forever())
+    await wait_until(lambda: gate.sent("s1") == ["1"])
+    await store.enqueue([make_delivery(2), make_delivery(7, session="s2")])
+    sender.wake()
+    await wait_until(lambda: gate.sent("s2") == ["7"], timeout=5.0)  # claimed in a later pass
+
+    assert gate.sent("s1") == ["1"]  # … and s1's second waits for its first
+    gate.open()
+    await wait_until(lambda: gate.sent("s1") == ["1", "2"], timeout=5.0)
+    await wait_until(lambda: not sender._lanes)
+    await stop(task)

@@ -20,6 +20,7 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockprovider.clock import Clock
@@ -44,6 +45,14 @@ def signing_timestamp(now: float, signing: Mapping[str, Any]) -> int:
     offset = signing.get("timestamp_offset", 0)
     shift = float(offset) if isinstance(offset, int | float) else 0.0
     return int(now + shift)
+
+
+@dataclass
+class _Lane:
+    """A session's sends, one claim after another."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class Dispatcher:
@@ -74,6 +83,9 @@ class Dispatcher:
         self.housekeeping = housekeeping
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
+        #: One lane per session with sends in flight: a session's later claim waits for its
+        #: earlier one, so its events keep their order across claims (e.g. two flow steps).
+        self._lanes: dict[str, _Lane] = {}
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -122,9 +134,18 @@ class Dispatcher:
 
     async def _send_in_order(self, group: list[Delivery]) -> None:
         group.sort(key=lambda d: (d.next_attempt_at or 0.0, d.created_at))
-        for delivery in group:
-            async with self._slots:
-                await self.attempt(delivery)
+        key = group[0].session_id or group[0].id
+        lane = self._lanes.setdefault(key, _Lane())
+        lane.users += 1
+        try:
+            async with lane.lock:
+                for delivery in group:
+                    async with self._slots:
+                        await self.attempt(delivery)
+        finally:
+            lane.users -= 1
+            if lane.users == 0:
+                del self._lanes[key]
 
     async def attempt(self, delivery: Delivery) -> None:
         """Make one attempt and store its result; never raises for receiver trouble."""
