@@ -72,3 +72,13 @@ def assert_matches(
         f"{method} {path} {status} does not match the provider's OpenAPI:\n"
         + "\n".join(f"- {'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors[:20])
     )
+
+
+def assert_fits_schema(document: dict[str, Any], name: str, body: Any) -> None:
+    """Fail with every violation if `body` does not fit the document's schema `name` (for
+    answers the document lists no response for, e.g. a 429 or 503)."""
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    errors = sorted(OAS30Validator(schema).iter_errors(body), key=lambda e: list(e.path))
+    assert not errors, f"does not fit {name}:\n" + "\n".join(
+        f"- {'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors[:20]
+    )

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import (
@@ -21,6 +23,7 @@ from mockprovider.core.contract import (
 from mockprovider.core.sessions import Session
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy
+from mockprovider.errors import ProviderError
 
 
 class WebProvider(ProviderSpec, Protocol):
@@ -43,6 +46,10 @@ class WebProvider(ProviderSpec, Protocol):
         self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]
     ) -> str | None:
         """An inline error to show instead of completing (e.g. an invalid card number)."""
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """The answer to an API call a scenario's `api` fault fails: the provider's own error
+        shape for `status` (429 or 5xx), so integrators' error handling sees the real thing."""
 
 
 class BaseProvider:
@@ -67,6 +74,10 @@ class BaseProvider:
 
     def status_label(self, session: Session) -> str:
         return session.status.value
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        body = {"error": {"status": status, "message": message}}
+        return ProviderError(status, json.dumps(body).encode())
 
     def routes(self) -> list[BaseRoute]:
         return []

@@ -24,6 +24,7 @@ from mockprovider.core import api_faults
 from mockprovider.core.api_faults import ApiFaults
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import InvalidInput
+from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import context
 
 KIND = "sandbox.api_faults"
@@ -71,9 +72,10 @@ async def wait(seconds: float) -> None:
 class ApiFaultsMiddleware:
     """Applies `provider`'s active API faults to every request not matching a page route."""
 
-    def __init__(self, app: ASGIApp, *, provider: str, pages: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, *, provider: WebProvider, pages: Sequence[BaseRoute]) -> None:
         self.app = app
-        self.provider = provider
+        self.spec = provider
+        self.provider = provider.name
         self.pages = pages
         self._used_up: set[str] = set()  # generations whose "first N" are all claimed
 
@@ -95,7 +97,8 @@ class ApiFaultsMiddleware:
         if faults.status is None:
             await self.app(scope, receive, send)
             return
-        await error_response(faults)(scope, receive, send)
+        response = error_response(self.spec, Request(scope), faults, await sandbox.now())
+        await response(scope, receive, send)
 
     async def _hit(self, sandbox: Sandbox, doc: dict[str, Any]) -> bool:
         faults = ApiFaults.from_dict(doc["faults"])
@@ -115,13 +118,17 @@ class ApiFaultsMiddleware:
         return False
 
 
-def error_response(faults: ApiFaults) -> Response:
-    """The faulted call's answer: a generic JSON error, `Retry-After` where asked."""
+def error_response(
+    provider: WebProvider, request: Request, faults: ApiFaults, now: float
+) -> Response:
+    """The faulted call's answer in the provider's own error shape, `Retry-After` where asked."""
     status = faults.status or 503
-    headers = {"Retry-After": str(faults.retry_after)} if faults.retry_after is not None else {}
     message = "sandbox fault: too many requests" if status == 429 else "sandbox fault: API error"
-    body = {"error": {"status": status, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    error = provider.fault_error(request, status, message, now)
+    headers = dict(error.headers)
+    if faults.retry_after is not None:
+        headers["Retry-After"] = str(faults.retry_after)
+    return Response(error.body, status, headers=headers, media_type=error.content_type)
 
 
 async def _body(request: Request) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     for provider in providers:
         mounted = provider.routes() + hosted_routes(provider)
         pages = [r for r in mounted if isinstance(r, Route) and r.name in PAGE_ROUTE_NAMES]
-        faults = Middleware(ApiFaultsMiddleware, provider=provider.name, pages=pages)
+        faults = Middleware(ApiFaultsMiddleware, provider=provider, pages=pages)
         routes.append(
             Mount(f"/{provider.name}", routes=mounted, name=provider.name, middleware=[faults])
         )

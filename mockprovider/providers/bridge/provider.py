@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
@@ -12,8 +13,10 @@ from mockprovider.core.outcomes import Outcome
 from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy
+from mockprovider.errors import ProviderError
 from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.bridge import api, events, funnel
+from mockprovider.providers.bridge.auth import bridge_error
 from mockprovider.providers.bridge.flow import (
     EXIT,
     FIRST_STEP,
@@ -86,6 +89,12 @@ class BridgeProvider(BaseProvider):
 
     def routes(self) -> list[BaseRoute]:
         return api.routes() + funnel.routes(self)
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """The v3 error body [DOC B9]; codes [GAP]: `too_many_requests` for 429,
+        `internal_server_error` for 5xx."""
+        code = "too_many_requests" if status == 429 else "internal_server_error"
+        return bridge_error(status, code, message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         return {k: str(session.data[k]) for k in self.match_fields if session.data.get(k)}

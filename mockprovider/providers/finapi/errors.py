@@ -45,7 +45,9 @@ def json_response(request: Request, body: Any, status_code: int = 200) -> Respon
     )
 
 
-def error(request: Request, now: float, status_code: int, code: str, description: str) -> Exception:
+def error(
+    request: Request, now: float, status_code: int, code: str, description: str
+) -> ProviderError:
     """A finAPI `Error` body, e.g. 401 `UNAUTHORIZED`, 422 `BANK_NOT_SUPPORTED`."""
     body = {
         "code": code,

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
@@ -16,7 +17,9 @@ from mockprovider.core.outcomes import Outcome
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
+from mockprovider.errors import ProviderError
 from mockprovider.providers.base import BaseProvider
+from mockprovider.providers.finapi import errors as finapi_errors
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
 from mockprovider.providers.finapi.page import (
     NOT_FOUND_MESSAGE,
@@ -103,6 +106,12 @@ class FinapiProvider(BaseProvider):
 
     def routes(self) -> list[BaseRoute]:
         return routes(self)
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """finAPI's `Error` [DOC-2 F7]: `INTERNAL_SERVER_ERROR` for 5xx; 429 has no documented
+        body [GAP], so `LOCKED`, the one enum value that means "try again later"."""
+        code = "LOCKED" if status == 429 else "INTERNAL_SERVER_ERROR"
+        return finapi_errors.error(request, now, status, code, message)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         if session.data.get("deleted"):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
@@ -16,8 +17,9 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
+from mockprovider.errors import ProviderError
 from mockprovider.providers.base import BaseProvider, with_params
-from mockprovider.providers.gigs import api, events
+from mockprovider.providers.gigs import api, events, validation
 from mockprovider.providers.gigs.settings import (
     SETTINGS,
     SUBSCRIPTION_ACTIVATED,
@@ -93,6 +95,13 @@ class GigsProvider(BaseProvider):
 
     def routes(self) -> list[BaseRoute]:
         return api.routes()
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """Gigs' envelope [DOC G11]; type and code [GAP]: `tooManyRequests` /
+        `rateLimitExceeded` for 429, `internal` / `internalServerError` for 5xx."""
+        if status == 429:
+            return validation.error(429, "tooManyRequests", "rateLimitExceeded", message)
+        return validation.error(status, "internal", "internalServerError", message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         intent = session.data.get("intent") or {}

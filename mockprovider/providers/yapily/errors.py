@@ -17,6 +17,11 @@ STATUS_TEXT = {
     404: "NOT_FOUND",
     409: "CONFLICT",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL SERVER ERROR",  # with a space, as in the documented 500 example [DOC S1]
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
 }
 #: §2.3 [DOC S1]: the Basic-auth failure, word for word.
 UNAUTHORIZED_MESSAGE = "Full authentication is required to access this resource"
@@ -50,3 +55,21 @@ def unauthorized() -> ProviderError:
 def bad_request(message: str) -> ProviderError:
     """Sandbox choice for the undocumented 4xx bodies (§2.3 [GAP]): legacy 400 BAD_REQUEST."""
     return legacy(400, message)
+
+
+def server_fault(status: int, message: str) -> ProviderError:
+    """A 429 or 5xx in the V2 envelope of Yapily's documented 500 example (§8.2): issue
+    `INTERNAL_SERVER_ERROR` / `11000`; for 429 [GAP] issue `TOO_MANY_REQUESTS` / `429`.
+    Issue codes are strings, as the OpenAPI schema types them (the example shows a number)."""
+    kind, code = (
+        ("TOO_MANY_REQUESTS", "429") if status == 429 else ("INTERNAL_SERVER_ERROR", "11000")
+    )
+    error = {
+        "tracingId": tracing_id(),
+        "code": status,
+        "status": STATUS_TEXT.get(status, "ERROR"),
+        "supportUrl": "https://support.yapily.com/",
+        "source": "YAPILY",
+        "issues": [{"type": kind, "code": code, "message": message}],
+    }
+    return ProviderError(status, body({"error": error}), content_type=CONTENT_TYPE)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.clock import iso_millis
@@ -15,12 +16,14 @@ from mockprovider.core.outcomes import Outcome
 from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
+from mockprovider.errors import ProviderError
 from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.yapily import (
     api,
     bank,
     callbacks,
     consents,
+    errors,
     lifecycle,
     listing,
     webhooks,
@@ -80,6 +83,9 @@ class YapilyProvider(BaseProvider):
             + lifecycle.routes()
             + bank.routes(self)
         )
+
+    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        return errors.server_fault(status, message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         keys = ("applicationUserId", "userUuid", "institutionId", "type")
