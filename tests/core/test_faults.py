@@ -8,7 +8,7 @@ import pytest
 from mockprovider.core.faults import plan_deliveries
 from mockprovider.core.scenarios import Scenario, WebhookSpec
 from mockprovider.core.sessions import Session
-from mockprovider.core.webhooks.dispatcher import signing_timestamp
+from mockprovider.core.webhooks.attempts import signing_timestamp
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus, WebhookMessage
 from mockprovider.providers.topiic import TopiicProvider
 from mockprovider.providers.topiic.provider import SCHEDULE

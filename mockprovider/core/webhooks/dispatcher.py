@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockprovider.clock import Clock
-from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
-from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict
+from mockprovider.core.webhooks.attempts import settle, signed_headers
+from mockprovider.core.webhooks.messages import Attempt, Delivery
+from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
 from mockprovider.storage.base import Store
 
 if TYPE_CHECKING:
@@ -37,14 +38,6 @@ log = logging.getLogger("mockprovider.webhooks")
 LEASE_MARGIN = 5.0
 
 SettingsLookup = Callable[[str], Awaitable[Mapping[str, Any]]]
-
-
-def signing_timestamp(now: float, signing: Mapping[str, Any]) -> int:
-    """The attempt's signed timestamp: sandbox time, shifted by a scenario's
-    `expired_timestamp` fault (the `timestamp_offset` signing option, negative seconds)."""
-    offset = signing.get("timestamp_offset", 0)
-    shift = float(offset) if isinstance(offset, int | float) else 0.0
-    return int(now + shift)
 
 
 @dataclass
@@ -152,24 +145,13 @@ class Dispatcher:
         policy = self.policies[delivery.provider]
         now = await self.sandbox_now()
         settings = await self.settings(delivery.provider)
-        headers = dict(delivery.headers)
-        record = Attempt(number=len(delivery.attempts) + 1, at=now, headers=headers)
+        record = Attempt(number=len(delivery.attempts) + 1, at=now, headers={})
         try:
-            headers.update(
-                policy.sign(
-                    SigningInput(
-                        delivery.body,
-                        headers,
-                        delivery.event_id,
-                        signing_timestamp(now, delivery.signing),
-                        settings,
-                        delivery.signing,
-                    )
-                )
-            )
+            record.headers = headers = signed_headers(delivery, policy, settings, now)
         except Exception as exc:  # e.g. a bad setting: show it on the delivery, keep the pass going
+            record.headers = dict(delivery.headers)
             record.error = f"could not sign: {type(exc).__name__}: {exc}"
-            self._settle(delivery, record, Verdict.RETRY, policy, now)
+            settle(delivery, record, Verdict.RETRY, policy, now)
             await self.store.record_attempt(delivery)
             return
         import httpx  # on the first delivery, not at start-up (see `client`)
@@ -192,27 +174,8 @@ class Dispatcher:
         except httpx.HTTPError as exc:
             record.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        self._settle(delivery, record, verdict, policy, now)
+        settle(delivery, record, verdict, policy, now)
         await self.store.record_attempt(delivery)
-
-    @staticmethod
-    def _settle(
-        delivery: Delivery, record: Attempt, verdict: Verdict, policy: DeliveryPolicy, now: float
-    ) -> None:
-        delivery.attempts.append(record)
-        delivery.run_attempts += 1
-        delivery.lease_owner = delivery.lease_until = None
-        if verdict is Verdict.DELIVERED:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
-            return
-        if verdict is Verdict.STOP:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-            return
-        delay = policy.delay_after(delivery.run_attempts, delivery.schedule)
-        if delay is None:
-            delivery.status, delivery.next_attempt_at = policy.exhausted_status, None
-        else:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + delay
 
     async def run_forever(self) -> None:
         """Deliver until cancelled, as a pipeline: claim due work into free slots and claim
