@@ -21,8 +21,8 @@ Origin = tuple[str, str, int]
 
 
 class Reader(asyncio.StreamReader):
-    """A stream reader that counts the data it is fed, so the transport can tell whether any
-    response byte arrived (and whether an idle connection received anything)."""
+    """A stream reader that counts the data it is fed, so the pool can tell whether an idle
+    connection received anything (a late or unsolicited answer makes it unfit for reuse)."""
 
     feeds = 0
 
