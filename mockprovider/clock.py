@@ -46,4 +46,4 @@ def iso_millis(ts: float) -> str:
 
 def iso_seconds(ts: float) -> str:
     """`2022-03-16T14:12:42Z`: ISO-8601 UTC to the second."""
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))  # a third of datetime's cost
