@@ -24,7 +24,6 @@ import json
 import time
 from collections.abc import Sequence
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
@@ -34,72 +33,19 @@ from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatu
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage import redis_scripts as lua
+from mockprovider.storage.redis_codec import (
+    delivery_arg,
+    escape_glob,
+    num,
+    parse_url,
+    read_delivery,
+    unleased_doc,
+)
 
-DEFAULT_PREFIX = "mockprovider:"
-#: Seconds a session outlives its expiry, and a finished delivery its last attempt.
-DEFAULT_RETENTION = 7 * 86_400
 #: A nonce is forgotten this long after its expiry (as the other stores do).
 NONCE_GRACE = 86_400.0
 _PAGE = 256
 _LEASED = ("doc", "lease_owner", "lease_until")
-
-
-def parse_url(url: str) -> tuple[str, str, int]:
-    """Split a store URL into (the URL redis-py gets, key prefix, retention seconds)."""
-    parts = urlsplit(url)
-    kept, prefix, retention = [], DEFAULT_PREFIX, DEFAULT_RETENTION
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name == "prefix":
-            prefix = value
-        elif name == "retention":
-            try:
-                retention = int(value)
-            except ValueError as exc:
-                raise InvalidInput(f"retention={value!r} in {url!r}: expected seconds") from exc
-        else:
-            kept.append((name, value))
-    if not prefix:
-        raise InvalidInput(f"prefix= in {url!r} must not be empty: reset deletes by prefix")
-    return urlunsplit(parts._replace(query=urlencode(kept))), prefix, max(retention, 0)
-
-
-def _num(value: float | None) -> str:
-    """A float as Redis (and Lua's tonumber) reads it back exactly; '' for None."""
-    return "" if value is None else repr(float(value))
-
-
-def _delivery_arg(d: Delivery) -> str:
-    return json.dumps(
-        {
-            "id": d.id,
-            "provider": d.provider,
-            "session_id": d.session_id or "",
-            "status": d.status.value,
-            "next": _num(d.next_attempt_at),
-            "created": _num(d.created_at),
-            "lease_until": _num(d.lease_until),
-            "lease_owner": d.lease_owner or "",
-            "doc": json.dumps(d.to_dict()),
-        }
-    )
-
-
-def _delivery(doc: str, lease_owner: str | None, lease_until: str | None) -> Delivery:
-    """A delivery from its doc and lease fields; the lease fields win over `doc`."""
-    delivery = Delivery.from_dict(json.loads(doc))
-    delivery.lease_owner = lease_owner or None
-    delivery.lease_until = float(lease_until) if lease_until else None
-    return delivery
-
-
-def _escape_glob(text: str) -> str:
-    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
-
-
-def _unleased_doc(delivery: Delivery) -> str:
-    doc = delivery.to_dict()
-    doc["lease_owner"] = doc["lease_until"] = None
-    return json.dumps(doc)
 
 
 class RedisStore:
@@ -147,11 +93,11 @@ class RedisStore:
         if self.retention:
             ttl = int(max(s.expires_at - time.time(), 0.0)) + self.retention + 1
         doc = json.dumps(s.to_dict())
-        return [doc, s.status.value, _num(s.expires_at), expirable, str(ttl)]
+        return [doc, s.status.value, num(s.expires_at), expirable, str(ttl)]
 
     async def insert_session(self, session: Session) -> None:
         doc, status, expires, expirable, ttl = self._session_args(session)
-        created = _num(session.created_at)
+        created = num(session.created_at)
         args = [session.id, session.provider, status, created, expires, expirable, ttl, doc]
         if not await self._run(lua.INSERT_SESSION, *args):
             raise Conflict(f"session {session.id} already exists")
@@ -168,7 +114,7 @@ class RedisStore:
         self, session: Session, *, expected: SessionStatus, deliveries: Sequence[Delivery]
     ) -> bool:
         args = [session.id, expected.value, *self._session_args(session)]
-        result = await self._run(lua.FINISH_SESSION, *args, *map(_delivery_arg, deliveries))
+        result = await self._run(lua.FINISH_SESSION, *args, *map(delivery_arg, deliveries))
         if isinstance(result, list):
             raise Conflict(f"delivery {result[1]} already exists")
         return bool(result)
@@ -211,7 +157,7 @@ class RedisStore:
 
     async def due_expiries(self, now: float, *, limit: int = 100) -> list[Session]:
         index = self._k("expiring")
-        members = cast(list[str], await self._r.zrangebyscore(index, "-inf", _num(now), 0, limit))
+        members = cast(list[str], await self._r.zrangebyscore(index, "-inf", num(now), 0, limit))
         rows = await self._fields(index, members, "s", ("doc",))
         return [Session.from_dict(json.loads(str(row[0]))) for row in rows]
 
@@ -223,20 +169,20 @@ class RedisStore:
 
     # -- webhook outbox -----------------------------------------------------------------------
     async def enqueue(self, deliveries: Sequence[Delivery]) -> None:
-        result = await self._run(lua.ENQUEUE, *map(_delivery_arg, deliveries))
+        result = await self._run(lua.ENQUEUE, *map(delivery_arg, deliveries))
         if isinstance(result, list):
             raise Conflict(f"delivery {result[1]} already exists")
 
     async def claim_due(
         self, *, now: float, lease_owner: str, lease_now: float, lease_until: float, limit: int
     ) -> list[Delivery]:
-        args = [_num(now), lease_owner, _num(lease_now), _num(lease_until), str(limit)]
+        args = [num(now), lease_owner, num(lease_now), num(lease_until), str(limit)]
         docs = cast(list[str], await self._run(lua.CLAIM_DUE, *args))
-        return [_delivery(doc, lease_owner, _num(lease_until)) for doc in docs]
+        return [read_delivery(doc, lease_owner, num(lease_until)) for doc in docs]
 
     async def _write_delivery(self, delivery: Delivery) -> None:
-        args = [delivery.id, _unleased_doc(delivery), delivery.status.value]
-        await self._run(lua.WRITE_DELIVERY, *args, _num(delivery.next_attempt_at), self.retention)
+        args = [delivery.id, unleased_doc(delivery), delivery.status.value]
+        await self._run(lua.WRITE_DELIVERY, *args, num(delivery.next_attempt_at), self.retention)
 
     async def record_attempt(self, delivery: Delivery) -> None:
         await self._write_delivery(delivery)
@@ -244,7 +190,7 @@ class RedisStore:
     async def get_delivery(self, delivery_id: str) -> Delivery | None:
         fields = await self._r.hmget(self._k("d", delivery_id), list(_LEASED))
         doc, owner, until = cast(list[str | None], fields)
-        return _delivery(doc, owner, until) if doc else None
+        return read_delivery(doc, owner, until) if doc else None
 
     async def list_deliveries(
         self, *, provider: str | None = None, session_id: str | None = None, limit: int = 200
@@ -257,7 +203,7 @@ class RedisStore:
             index = self._k("deliveries")
         both = session_id is not None and provider is not None
         rows = await self._newest(index, "d", 1 << 62 if both else limit, _LEASED)
-        found = [_delivery(str(doc), owner, until) for doc, owner, until in rows]
+        found = [read_delivery(str(doc), owner, until) for doc, owner, until in rows]
         return [d for d in found if provider is None or d.provider == provider][:limit]
 
     async def requeue(self, delivery_id: str, now: float) -> Delivery | None:
@@ -270,7 +216,7 @@ class RedisStore:
                     doc, owner, until = cast(list[str | None], fields)
                     if not doc:
                         return None
-                    d = _delivery(doc, owner, until)
+                    d = read_delivery(doc, owner, until)
                     d.status, d.next_attempt_at, d.run_attempts = DeliveryStatus.PENDING, now, 0
                     d.lease_owner = d.lease_until = None
                     member = cast(str, await pipe.hget(key, "member"))
@@ -278,9 +224,9 @@ class RedisStore:
                     pipe.hset(
                         key,
                         mapping={
-                            "doc": _unleased_doc(d),
+                            "doc": unleased_doc(d),
                             "status": d.status.value,
-                            "next": _num(now),
+                            "next": num(now),
                             "lease_until": "",
                             "lease_owner": "",
                         },
@@ -349,7 +295,7 @@ class RedisStore:
         if not settings:
             keep.add(self._k("settings"))
         batch: list[str] = []
-        async for key in self._r.scan_iter(match=_escape_glob(self.prefix) + "*", count=1000):
+        async for key in self._r.scan_iter(match=escape_glob(self.prefix) + "*", count=1000):
             if key not in keep:
                 batch.append(key)
             if len(batch) >= 1000:

@@ -22,12 +22,8 @@ from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage.base import Store
 from mockprovider.storage.factory import open_store
 from mockprovider.storage.memory import MemoryStore
-from mockprovider.storage.redis_store import (
-    DEFAULT_PREFIX,
-    DEFAULT_RETENTION,
-    RedisStore,
-    parse_url,
-)
+from mockprovider.storage.redis_codec import DEFAULT_PREFIX, DEFAULT_RETENTION, parse_url
+from mockprovider.storage.redis_store import RedisStore
 from mockprovider.storage.sqlite import SQLiteStore
 from tests.e2e.servers import free_port
 
