@@ -2,7 +2,9 @@
 
 It stands in for the integrator's webhook endpoint: each provider's `webhook_url` points at
 `url_for(provider)` (`http://127.0.0.1:PORT/<provider>`), every request is kept with its path,
-headers, raw body and arrival time, and the answer is 200 unless `respond()` says otherwise.
+headers, raw body and arrival time, and the answer is 200 unless `respond()` says otherwise;
+`delay` makes it answer late (a slow endpoint, to meet a provider's timeout). Subclasses may
+serve other paths by overriding `answer()`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -48,11 +51,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status = self.server.owner._record(self.command, self.path, self.headers.items(), body)
+        owner = self.server.owner
+        status, reply, content_type = owner.answer(
+            self.command, self.path, list(self.headers.items()), body
+        )
+        if owner.delay:
+            time.sleep(owner.delay)  # wait-ok: a slow receiver, answering late on purpose
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
+        self.wfile.write(reply)
 
     do_POST = do_PUT = do_PATCH = do_GET = do_DELETE = _handle
 
@@ -72,11 +81,16 @@ class WebhookReceiver:
     """Records requests on a free local port; thread-safe. Use as a context manager or call
     `close()`."""
 
+    #: The record type kept for each request (a subclass may add properties).
+    record: type[Received] = Received
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._received: list[Received] = []
         self._queued: list[int] = []
         self.default_status = 200
+        self.delay = 0.0
         self._server = _Server(self)
         self.port: int = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -92,11 +106,16 @@ class WebhookReceiver:
         """The webhook URL given to `provider`: `http://127.0.0.1:PORT/<provider>`."""
         return f"{self.url}/{provider}"
 
-    def _record(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> int:
+    def answer(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, bytes, str]:
+        """Record the request; (status, body, content type) of the answer."""
         with self._lock:
             status = self._queued.pop(0) if self._queued else self.default_status
-            self._received.append(Received(method, path, tuple(headers), body, time.time(), status))
-            return status
+            found = self.record(method, path, tuple(headers), body, time.time(), status)
+            self._received.append(found)
+            self._arrived.notify_all()
+        return status, b"", "text/plain"
 
     def respond(self, *statuses: int, default: int | None = None) -> None:
         """Answer the next requests with `statuses` in order, then `default` (if given), e.g.
@@ -114,12 +133,35 @@ class WebhookReceiver:
             return found
         return [r for r in found if r.path.split("?")[0] == f"/{provider}"]
 
+    def wait_for(
+        self,
+        count: int,
+        *,
+        where: Callable[[Received], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[Received]:
+        """Block until at least `count` requests (matching `where`) arrived; return them.
+        Raises `TimeoutError` naming what did arrive."""
+
+        def matching() -> list[Received]:
+            return [r for r in self._received if where is None or where(r)]
+
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(matching()) >= count, timeout):
+                seen = ", ".join(f"{r.method} {r.path} → {r.answered}" for r in self._received)
+                raise TimeoutError(
+                    f"expected {count} request(s) within {timeout:g} s, got {len(matching())}"
+                    f" matching: {seen or 'none at all'}"
+                )
+            return matching()
+
     def clear(self) -> None:
-        """Forget the requests and answer 200 again."""
+        """Forget the requests, answer 200 again and at once."""
         with self._lock:
             self._received.clear()
             self._queued.clear()
             self.default_status = 200
+            self.delay = 0.0
 
     def close(self) -> None:
         self._server.shutdown()

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import hmac
 import html
-import json
 import os
 import signal
 import socket
@@ -24,15 +23,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from mockprovider.testing import receiver
 from tests.support import topiic_link
 
 T = TypeVar("T")
@@ -74,26 +72,8 @@ def free_port() -> int:
 # -- webhook receiver ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Received:
-    """One POST as it arrived: raw bytes, headers (case-insensitive lookup), arrival time."""
-
-    path: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    at: float
-    answered: int
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
-
-    def json(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.body)
-        return data
+class Received(receiver.Received):
+    """One request as it arrived (see `mockprovider.testing.Received`), plus Topiic's event id."""
 
     @property
     def event_id(self) -> str | None:
@@ -106,129 +86,58 @@ RETURN_PAGE = """<!doctype html>
 """
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _ReceiverHTTPServer
-    protocol_version = "HTTP/1.1"
+class WebhookReceiver(receiver.WebhookReceiver):
+    """The integrator's server: the plugin's receiver (webhooks at `hook_url`, `respond`,
+    `delay`, `wait_for`), which also serves `GET /return…`, the page a browser lands on when
+    the sandbox sends it back (`return_url`; each visit kept in `visits()`)."""
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        owner = self.server.owner
-        status = owner._record(self.path, tuple(self.headers.items()), body)
-        if owner.delay:
-            time.sleep(owner.delay)  # wait-ok: a slow receiver, answering late on purpose
-        self._reply(status, b"", "text/plain")
-
-    def do_GET(self) -> None:
-        path = urlsplit(self.path)
-        if path.path.startswith("/return"):
-            self.server.owner._visit(self.path)
-            # Echo only a known word, never the raw query: the page is safe whatever comes in.
-            given = parse_qs(path.query).get("status", [""])[-1]
-            status = given if given in {"ok", "cancelled"} else "unknown"
-            page = RETURN_PAGE.format(status=html.escape(status))
-            self._reply(200, page.encode(), "text/html; charset=utf-8")
-        else:
-            self._reply(404, b"not found", "text/plain")
-
-    def _reply(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `received`
-        pass
-
-
-class _ReceiverHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, owner: WebhookReceiver) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class WebhookReceiver:
-    """The integrator's server: webhooks at `hook_url`, the browser's landing page at
-    `return_url`. Thread-safe; answers `default_status` unless statuses were `queue`d, `delay`
-    seconds after a POST arrived (it is recorded on arrival)."""
+    record = Received
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._received: list[Received] = []
+        super().__init__()
         self._visits: list[str] = []
-        self._queued: list[int] = []
-        self.default_status = 200
-        self.delay = 0.0
-        self._server = _ReceiverHTTPServer(self)
-        self.port: int = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = self.url
         self.hook_url = f"{self.base_url}/hooks/topiic"
         self.return_url = f"{self.base_url}/return"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"webhook-receiver-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
 
-    def _record(self, path: str, headers: tuple[tuple[str, str], ...], body: bytes) -> int:
-        with self._lock:
-            status = self._queued.pop(0) if self._queued else self.default_status
-            self._received.append(Received(path, headers, body, time.monotonic(), status))
-            return status
-
-    def _visit(self, path: str) -> None:
+    def answer(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, bytes, str]:
+        if method != "GET":
+            return super().answer(method, path, headers, body)
+        parts = urlsplit(path)
+        if not parts.path.startswith("/return"):
+            return 404, b"not found", "text/plain"
         with self._lock:
             self._visits.append(path)
+        # Echo only a known word, never the raw query: the page is safe whatever comes in.
+        given = parse_qs(parts.query).get("status", [""])[-1]
+        status = given if given in {"ok", "cancelled"} else "unknown"
+        page = RETURN_PAGE.format(status=html.escape(status))
+        return 200, page.encode(), "text/html; charset=utf-8"
 
-    def respond(self, *statuses: int, default: int | None = None) -> None:
-        """Answer the next POSTs with `statuses` in order, then `default` (if given)."""
-        with self._lock:
-            self._queued = list(statuses)
-            if default is not None:
-                self.default_status = default
-
-    def received(self) -> list[Received]:
-        with self._lock:
-            return list(self._received)
+    # `record = Received` makes every request one of ours: the two readers say so for mypy.
+    def received(self, provider: str | None = None) -> list[Received]:  # type: ignore[override]
+        return cast("list[Received]", super().received(provider))
 
     def visits(self) -> list[str]:
         with self._lock:
             return list(self._visits)
 
     def clear(self) -> None:
+        super().clear()
         with self._lock:
-            self._received.clear()
             self._visits.clear()
-            self._queued.clear()
-            self.default_status = 200
-            self.delay = 0.0
 
-    def wait_for(
+    def wait_for(  # type: ignore[override]
         self, count: int, *, timeout: float = 10.0, where: Callable[[Received], bool] | None = None
     ) -> list[Received]:
-        """Wait until at least `count` requests (matching `where`) arrived; return them."""
-
-        def matching() -> list[Received]:
-            return [r for r in self.received() if where is None or where(r)]
-
-        return wait_until(
-            lambda: found if len(found := matching()) >= count else None,
-            timeout=timeout,
-            message=lambda: (
-                f"expected {count} webhook(s), got {len(matching())}: "
-                + ", ".join(f"{r.answered} {r.event_id}" for r in self.received())
-            ),
-        )
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        """Wait until at least `count` webhooks (matching `where`) arrived; return them."""
+        test = cast("Callable[[receiver.Received], bool] | None", where)
+        try:
+            return cast("list[Received]", super().wait_for(count, where=test, timeout=timeout))
+        except TimeoutError as exc:  # a test failure, not an error
+            raise AssertionError(str(exc)) from None
 
 
 def verify_topiic_signature(
