@@ -130,24 +130,27 @@ def header_items(request: httpx.Request, names: Iterable[str]) -> dict[str, str]
     return {name: request.headers[name] for name in names if name in request.headers}
 
 
+#: Each redirect and webhook fault as the body of a scenario file (`{delay_ms}` is filled in).
+FAULT_SCENARIOS = {
+    "slow-redirect": "redirect:\n  delay: {delay_ms}ms\n",
+    "no-redirect": "redirect:\n  drop: true\n",
+    "no-webhook": "webhooks:\n  drop: true\n",
+    "late": "webhooks:\n  delay: 2m\n",
+    "twice": "webhooks:\n  duplicate: true\n",
+    "bad-secret": "webhooks:\n  wrong_secret: true\n",
+    "stale": "webhooks:\n  expired_timestamp: true\n",
+    "stale-10m": "webhooks:\n  expired_timestamp: 10m\n",
+    "reversed": "webhooks:\n  reorder: true\n",
+}
+
+
 def write_fault_scenarios(
     folder: Path, providers: Iterable[str], *, redirect_delay_ms: int = 1500
-) -> list[str]:
-    """One scenario file per redirect and webhook fault, each ending in `success`, for each of
-    `providers`, as a user's `--scenarios` folder; returns the scenario names."""
-    faults = {
-        "slow-redirect": f"redirect:\n  delay: {redirect_delay_ms}ms\n",
-        "no-redirect": "redirect:\n  drop: true\n",
-        "no-webhook": "webhooks:\n  drop: true\n",
-        "late": "webhooks:\n  delay: 2m\n",
-        "twice": "webhooks:\n  duplicate: true\n",
-        "bad-secret": "webhooks:\n  wrong_secret: true\n",
-        "stale": "webhooks:\n  expired_timestamp: true\n",
-        "stale-10m": "webhooks:\n  expired_timestamp: 10m\n",
-        "reversed": "webhooks:\n  reorder: true\n",
-    }
-    for name, body in faults.items():
+) -> None:
+    """One file per `FAULT_SCENARIOS` entry, each ending in `success`, for each of
+    `providers`, as a user's `--scenarios` folder."""
+    for name, body in FAULT_SCENARIOS.items():
         for provider in providers:
-            text = f"name: {name}\nprovider: {provider}\noutcome: success\n{body}"
+            text = f"name: {name}\nprovider: {provider}\noutcome: success\n"
+            text += body.format(delay_ms=redirect_delay_ms)
             (folder / f"{provider}-{name}.yaml").write_text(text)
-    return list(faults)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,7 +26,7 @@ from tests.e2e.servers import (
     verify_topiic_signature,
 )
 from tests.providers.gigs_helpers import CHECKOUT, svix_verify
-from tests.support import parse_form, write_fault_scenarios
+from tests.support import FAULT_SCENARIOS, parse_form, write_fault_scenarios
 
 pytestmark = pytest.mark.slow
 
@@ -204,12 +203,10 @@ def verify_topiic(hook: Received, server: ServerProcess, *, tolerance: float = 3
     )
 
 
-def test_the_fault_folder_is_what_the_sandbox_offers(
-    fault_server: ServerProcess, tmp_path: Path
-) -> None:
+def test_the_fault_folder_is_what_the_sandbox_offers(fault_server: ServerProcess) -> None:
     """Guards the module's premise: `--scenarios` loaded every fault file, for both."""
     listed = fault_server.control("GET", "/providers")["providers"]
     offered = {(p["name"], s["name"]) for p in listed for s in p["scenarios"]}
-    for name in write_fault_scenarios(tmp_path, ()):
+    for name in FAULT_SCENARIOS:
         assert ("topiic", name) in offered
         assert ("gigs", name) in offered
