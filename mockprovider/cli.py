@@ -41,7 +41,7 @@ def friendly(func: F) -> F:
 
 
 def _declared() -> dict[str, Any]:
-    from mockprovider.providers.registry import all_providers
+    from mockprovider.app.registry import all_providers
 
     return {p.name: p.settings for p in all_providers()}
 
@@ -105,9 +105,9 @@ def serve(
     """
     import uvicorn
 
+    from mockprovider.app.factory import CONFIG_ENV, dump_config
     from mockprovider.config import load_config
     from mockprovider.storage.factory import is_memory
-    from mockprovider.web.factory import CONFIG_ENV, dump_config
 
     config = load_config(
         config_path,
@@ -119,8 +119,8 @@ def serve(
         store=store,
         public_url=public_url,
     )
-    from mockprovider.providers.registry import all_providers
-    from mockprovider.web.app import create_app, load_all_scenarios
+    from mockprovider.app import create_app, load_all_scenarios
+    from mockprovider.app.registry import all_providers
 
     if workers > 1 and is_memory(config.store):
         raise click.BadParameter(
@@ -144,7 +144,7 @@ def serve(
         return
     # Each worker process rebuilds the app from the checked config.
     os.environ[CONFIG_ENV] = dump_config(config)
-    uvicorn.run("mockprovider.web.factory:app_from_env", factory=True, workers=workers, **options)
+    uvicorn.run("mockprovider.app.factory:app_from_env", factory=True, workers=workers, **options)
 
 
 async def _check_store(url: str) -> None:
@@ -176,8 +176,8 @@ def scenarios_validate(paths: tuple[Path, ...]) -> None:
     Example:
       mockprovider scenarios validate ./qa-scenarios scenarios/topiic/declined.yaml
     """
+    from mockprovider.app.registry import all_providers, provider_infos
     from mockprovider.core.scenarios import validate_files
-    from mockprovider.providers.registry import all_providers, provider_infos
 
     problems = validate_files(list(paths), provider_infos(all_providers()))
     if problems:
@@ -195,9 +195,9 @@ def scenarios_list(scenario_dirs: tuple[Path, ...]) -> None:
     Example:
       mockprovider scenarios list --scenarios ./qa-scenarios
     """
+    from mockprovider.app import load_all_scenarios
+    from mockprovider.app.registry import all_providers
     from mockprovider.config import Config
-    from mockprovider.providers.registry import all_providers
-    from mockprovider.web.app import load_all_scenarios
 
     found = load_all_scenarios(Config(scenario_dirs=list(scenario_dirs)), all_providers())
     for scenario in found.all():
@@ -222,7 +222,7 @@ def scenarios_schema() -> None:
 
 
 def _add_provider_commands() -> None:
-    from mockprovider.providers.registry import cli_commands
+    from mockprovider.app.registry import cli_commands
 
     for command in cli_commands():
         main.add_command(command)

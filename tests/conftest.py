@@ -9,12 +9,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from mockprovider.app import create_app
+from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.webhooks.dispatcher import Dispatcher
-from mockprovider.providers.registry import all_providers
-from mockprovider.web.app import create_app
 from tests.redis_server import redis_server
 from tests.support import RECEIVER, SANDBOX, T0, Receiver
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mockprovider.providers.base import WebProvider
-from mockprovider.providers.registry import all_providers
+from mockprovider.app.registry import all_providers
 from mockprovider.resources import scenarios_dir, templates_dir
+from mockprovider.web.provider import WebProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = all_providers()

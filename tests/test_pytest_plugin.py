@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mockprovider.providers.registry import all_providers
+from mockprovider.app.registry import all_providers
 
 pytest_plugins = ["pytester"]
 

@@ -20,11 +20,11 @@ from mockprovider.commands.control import (
 from mockprovider.commands.webhooks import delivery_line
 
 if TYPE_CHECKING:
-    from mockprovider.providers.triggering import Starter
+    from mockprovider.web.triggering import Starter
 
 
 def _outcomes() -> dict[str, list[str]]:
-    from mockprovider.providers.registry import all_providers
+    from mockprovider.app.registry import all_providers
 
     return {p.name: [o.name for o in p.outcomes] for p in all_providers()}
 
@@ -94,7 +94,7 @@ def trigger(
       mockprovider trigger gigs user_abort --url http://127.0.0.1:8600
       mockprovider trigger finapi success --callback http://127.0.0.1:9000/finapi
     """
-    from mockprovider.providers.registry import trigger_starters
+    from mockprovider.app.registry import trigger_starters
 
     starters = trigger_starters()
     _check_choice(provider, outcome, starters)

@@ -20,9 +20,9 @@ from mockprovider.core.outcomes import Outcome
 from mockprovider.core.records import Records
 from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
+from mockprovider.core.store import Store
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
-from mockprovider.storage.base import Store
 
 #: How far the sandbox clock may run ahead of real time (100 years, in seconds).
 MAX_CLOCK_OFFSET = 100 * 365 * 86400.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockprovider.storage.base import Store
+from mockprovider.core.store import Store
 
 
 class Records:

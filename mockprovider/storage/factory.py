@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mockprovider.core.store import Store
 from mockprovider.errors import InvalidInput
-from mockprovider.storage.base import Store
 
 
 def is_memory(url: str) -> bool:

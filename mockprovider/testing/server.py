@@ -61,7 +61,7 @@ class LiveServer:
         """Build the app, serve it in a daemon thread and wait until uvicorn has started."""
         import uvicorn
 
-        from mockprovider.web.app import create_app
+        from mockprovider.app import create_app
 
         if self._thread is not None:
             raise RuntimeError("the server is already running")

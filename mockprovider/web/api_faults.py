@@ -24,8 +24,8 @@ from mockprovider.core import api_faults
 from mockprovider.core.api_faults import ApiFaults
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import InvalidInput
-from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import context
+from mockprovider.web.provider import WebProvider
 
 KIND = "sandbox.api_faults"
 KEY = "active"

@@ -21,9 +21,9 @@ from mockprovider.core.engine import Completion
 from mockprovider.core.sessions import Session
 from mockprovider.core.tokens import Purpose
 from mockprovider.errors import Conflict, Forbidden, NotFound
-from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import AppContext, context
 from mockprovider.web.pages import form_fields, render, see_other
+from mockprovider.web.provider import WebProvider
 
 
 def choices(ctx: AppContext, provider: WebProvider) -> list[dict[str, Any]]:

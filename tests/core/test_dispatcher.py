@@ -13,11 +13,11 @@ from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import Scenario, ScenarioSet, WebhookSpec
 from mockprovider.core.sessions import Session
+from mockprovider.core.store import Store
 from mockprovider.core.webhooks.dispatcher import LEASE_MARGIN, Dispatcher
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, Verdict, any_2xx
 from mockprovider.providers.topiic import TopiicProvider
-from mockprovider.storage.base import Store
 from mockprovider.storage.memory import MemoryStore
 from mockprovider.storage.sqlite import SQLiteStore
 from tests.support import RECEIVER, T0, Receiver, wait_until

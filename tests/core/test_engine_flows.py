@@ -13,8 +13,8 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy
 from mockprovider.errors import Conflict
-from mockprovider.providers.base import BaseProvider
 from mockprovider.storage.memory import MemoryStore
+from mockprovider.web.provider import BaseProvider
 from tests.support import T0
 
 

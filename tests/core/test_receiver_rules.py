@@ -8,14 +8,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
-from mockprovider.providers.base import WebProvider
-from mockprovider.providers.registry import all_providers
 from mockprovider.storage.memory import MemoryStore
+from mockprovider.web.provider import WebProvider
 from tests.support import RECEIVER, T0
 
 PROVIDERS = all_providers()

@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 import pytest
 
+from mockprovider.app.registry import all_providers, trigger_starters
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
-from mockprovider.providers.registry import all_providers, trigger_starters
 from tests.e2e.servers import ServerProcess, wait_until
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockprovider.app.registry import all_providers
 from mockprovider.core.webhooks.policy import SigningInput
-from mockprovider.providers.registry import all_providers
 
 EVENT_ID = "evt_0123456789"
 TIMESTAMP = 1_769_471_000

@@ -17,9 +17,9 @@ import pytest
 
 import mockprovider
 from mockprovider.core.sessions import Session, SessionStatus
+from mockprovider.core.store import Store
 from mockprovider.core.webhooks.messages import Attempt, Delivery, DeliveryStatus
 from mockprovider.errors import Conflict, InvalidInput
-from mockprovider.storage.base import Store
 from mockprovider.storage.factory import open_store
 from mockprovider.storage.memory import MemoryStore
 from mockprovider.storage.redis_codec import DEFAULT_PREFIX, DEFAULT_RETENTION, parse_url

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from mockprovider.app import create_app
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.web import api_faults
-from mockprovider.web.app import create_app
 from tests.providers.gigs_helpers import create, new_session, open_url
 from tests.support import Receiver
 

@@ -15,12 +15,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from starlette.routing import Route
 
+from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import schema as scenario_schema
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.core.webhooks.messages import Delivery
-from mockprovider.providers.registry import all_providers
 from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
 from mockprovider.web.control import control_routes

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from starlette.testclient import TestClient
 
+from mockprovider.app import create_app
+from mockprovider.app.registry import all_providers
 from mockprovider.config import Config
-from mockprovider.providers.registry import all_providers
 from mockprovider.web import api_faults
-from mockprovider.web.app import create_app
 from mockprovider.web.openapi import openapi_document
 
 BASE = "http://sandbox.test"

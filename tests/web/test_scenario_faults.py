@@ -13,12 +13,12 @@ import pytest
 import standardwebhooks
 from starlette.applications import Starlette
 
+from mockprovider.app import create_app
+from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.core.webhooks.dispatcher import Dispatcher
-from mockprovider.providers.registry import all_providers
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET
-from mockprovider.web.app import create_app
 from tests.providers import gigs_helpers, topiic_helpers
 from tests.support import RECEIVER, T0, Receiver, write_fault_scenarios
 

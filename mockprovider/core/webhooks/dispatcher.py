@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockprovider.clock import Clock
+from mockprovider.core.store import Store
 from mockprovider.core.webhooks.attempts import settle, signed_headers
 from mockprovider.core.webhooks.messages import Attempt, Delivery
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
-from mockprovider.storage.base import Store
 
 if TYPE_CHECKING:
     import httpx

@@ -21,11 +21,11 @@ from mockprovider.core.contract import Page
 from mockprovider.core.outcomes import Outcome
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import Conflict, NotFound
-from mockprovider.providers.base import WebProvider
 from mockprovider.providers.bridge.flow import EXIT, FIRST_STEP, Case, Flow, demo_case
 from mockprovider.web import hosted
 from mockprovider.web.context import context
 from mockprovider.web.pages import form_fields, render, see_other
+from mockprovider.web.provider import WebProvider
 
 NAME = "bridge"
 CREDENTIAL_STEPS = ("bank_creds_form", "edit_bank_creds_form")

@@ -14,7 +14,6 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy
 from mockprovider.errors import ProviderError
-from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.bridge import api, events, funnel
 from mockprovider.providers.bridge.auth import bridge_error
 from mockprovider.providers.bridge.flow import (
@@ -27,6 +26,7 @@ from mockprovider.providers.bridge.flow import (
 )
 from mockprovider.providers.bridge.funnel import expired_page
 from mockprovider.providers.bridge.settings import SETTINGS, status_info
+from mockprovider.web.provider import BaseProvider, with_params
 
 OUTCOMES = (
     OutcomeSpec(

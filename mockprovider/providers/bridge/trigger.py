@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from mockprovider.providers.triggering import answer, return_url
+from mockprovider.web.triggering import answer, return_url
 
 API = "/bridge/v3/aggregation"
 

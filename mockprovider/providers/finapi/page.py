@@ -19,10 +19,10 @@ from mockprovider.core.contract import Page
 from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound, UnsafeURL
-from mockprovider.providers.base import WebProvider
 from mockprovider.web.context import context
 from mockprovider.web.hosted import respond, show
 from mockprovider.web.pages import render
+from mockprovider.web.provider import WebProvider
 
 PARAMS = ("redirectUrl", "errorRedirectUrl", "abortRedirectUrl", "customerSupportUrl")
 TEMPLATE = "finapi/final.html"

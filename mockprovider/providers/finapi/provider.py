@@ -18,7 +18,6 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.base import BaseProvider
 from mockprovider.providers.finapi import errors as finapi_errors
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
 from mockprovider.providers.finapi.page import (
@@ -37,6 +36,7 @@ from mockprovider.providers.finapi.settings import (
     TAN,
     TEST_BANKS,
 )
+from mockprovider.web.provider import BaseProvider
 
 OUTCOMES = (
     OutcomeSpec(

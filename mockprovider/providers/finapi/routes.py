@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from mockprovider.providers.base import WebProvider
 from mockprovider.providers.finapi import auth, listing, tasks, webforms
 from mockprovider.providers.finapi.page import page_route
+from mockprovider.web.provider import WebProvider
 
 
 def routes(provider: WebProvider) -> list[BaseRoute]:

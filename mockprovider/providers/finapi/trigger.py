@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from mockprovider.providers.finapi.settings import TEST_BANKS
-from mockprovider.providers.triggering import answer
+from mockprovider.web.triggering import answer
 
 OAUTH = "/finapi/api/v2/oauth/token"
 

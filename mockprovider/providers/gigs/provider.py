@@ -18,13 +18,13 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
 from mockprovider.errors import ProviderError
-from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.gigs import api, events, validation
 from mockprovider.providers.gigs.settings import (
     SETTINGS,
     SUBSCRIPTION_ACTIVATED,
     SUBSCRIPTION_CREATED,
 )
+from mockprovider.web.provider import BaseProvider, with_params
 
 MINUTE, HOUR = 60.0, 3600.0
 #: Svix's schedule [DOC G15, spec §1.7]: 8 attempts over ~27.5 h, then the message is Failed.

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from mockprovider.providers.triggering import answer, return_url
+from mockprovider.web.triggering import answer, return_url
 
 #: A plan of the sandbox catalogue (spec §1.2's example).
 PLAN = "pln_0SNlurA049MEWV3V0q7gjQbM4EVo"

@@ -14,9 +14,9 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
-from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.topiic import entry, events
 from mockprovider.providers.topiic.settings import SETTINGS, find_plan
+from mockprovider.web.provider import BaseProvider, with_params
 
 MINUTE, HOUR = 60.0, 3600.0
 #: Spec §2.7 [DOC T10]: 8 attempts, any 2xx within 10 s, redirects are failures, then Abandoned.

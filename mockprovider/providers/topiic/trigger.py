@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from mockprovider.providers.topiic.link import build_link
-from mockprovider.providers.triggering import TriggerRefused, return_url, sandbox_now
+from mockprovider.web.triggering import TriggerRefused, return_url, sandbox_now
 
 #: How long the link stays valid (seconds of sandbox time).
 LINK_TTL = 1800

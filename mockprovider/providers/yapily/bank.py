@@ -16,11 +16,11 @@ from starlette.routing import BaseRoute, Route
 
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound
-from mockprovider.providers.base import WebProvider
 from mockprovider.providers.yapily.views import consent_status, revoked
 from mockprovider.web.context import context
 from mockprovider.web.hosted import respond, show
 from mockprovider.web.pages import render
+from mockprovider.web.provider import WebProvider
 
 NAME = "yapily"
 

@@ -17,7 +17,6 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.base import BaseProvider, with_params
 from mockprovider.providers.yapily import (
     api,
     bank,
@@ -31,6 +30,7 @@ from mockprovider.providers.yapily import (
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
+from mockprovider.web.provider import BaseProvider, with_params
 
 OUTCOMES = (
     OutcomeSpec(

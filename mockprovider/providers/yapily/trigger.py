@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from mockprovider.providers.triggering import TriggerRefused, answer, return_url
+from mockprovider.web.triggering import TriggerRefused, answer, return_url
 
 
 async def start(http: httpx.AsyncClient, settings: Mapping[str, Any]) -> str:

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     import click
 
     from mockprovider.core.scenarios import ProviderInfo
-    from mockprovider.providers.base import WebProvider
-    from mockprovider.providers.triggering import Starter
+    from mockprovider.web.provider import WebProvider
+    from mockprovider.web.triggering import Starter
 
 
 def all_providers() -> tuple[WebProvider, ...]:

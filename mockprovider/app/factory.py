@@ -10,8 +10,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from mockprovider.app import create_app
 from mockprovider.config import Config
-from mockprovider.web.app import create_app
 
 CONFIG_ENV = "MOCKPROVIDER_SERVE_CONFIG"
 

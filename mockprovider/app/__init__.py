@@ -15,16 +15,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
+from mockprovider.app.registry import all_providers, provider_infos
 from mockprovider.clock import Clock, SystemClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import ScenarioSet, load_scenarios
+from mockprovider.core.store import Store
 from mockprovider.core.tokens import TokenSigner
 from mockprovider.core.webhooks.dispatcher import Dispatcher
-from mockprovider.providers.base import WebProvider
-from mockprovider.providers.registry import all_providers, provider_infos
 from mockprovider.resources import scenarios_dir, templates_dir
-from mockprovider.storage.base import Store
 from mockprovider.storage.factory import open_store
 from mockprovider.web.api_faults import PAGE_ROUTE_NAMES, ApiFaultsMiddleware
 from mockprovider.web.context import AppContext
@@ -33,6 +32,7 @@ from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
+from mockprovider.web.provider import WebProvider
 
 if TYPE_CHECKING:
     import httpx
