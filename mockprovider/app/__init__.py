@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 
 from mockprovider.app.registry import all_providers, provider_infos
 from mockprovider.clock import Clock, SystemClock
@@ -25,7 +25,7 @@ from mockprovider.core.tokens import TokenSigner
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.resources import scenarios_dir, templates_dir
 from mockprovider.storage.factory import open_store
-from mockprovider.web.api_faults import PAGE_ROUTE_NAMES, ApiFaultsMiddleware
+from mockprovider.web.api_faults import ApiFaultsMiddleware
 from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
 from mockprovider.web.dashboard import dashboard_routes
@@ -59,9 +59,9 @@ def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     sandbox_routes = control_routes() + inbox_routes() + dashboard_routes()
     routes: list[BaseRoute] = [Mount("/_sandbox", routes=sandbox_routes, name="sandbox")]
     for provider in providers:
-        mounted = provider.routes() + hosted_routes(provider)
-        pages = [r for r in mounted if isinstance(r, Route) and r.name in PAGE_ROUTE_NAMES]
+        pages = provider.page_routes() + hosted_routes(provider)
         faults = Middleware(ApiFaultsMiddleware, provider=provider, pages=pages)
+        mounted = provider.api_routes() + pages
         routes.append(
             Mount(f"/{provider.name}", routes=mounted, name=provider.name, middleware=[faults])
         )

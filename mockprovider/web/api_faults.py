@@ -29,22 +29,6 @@ from mockprovider.web.provider import WebProvider
 
 KIND = "sandbox.api_faults"
 KEY = "active"
-#: Named provider routes a browser opens (hosted pages, entry links, bank screens): never
-#: faulted. Every other route under a provider's Mount is its API.
-PAGE_ROUTE_NAMES = frozenset(
-    {
-        "hosted",
-        "outcome",
-        "entry",
-        "connect",
-        "connect_step",
-        "connect_exit",
-        "bank",
-        "auth_redirect",
-        "qr",
-        "webform",
-    }
-)
 #: How long the "first N" counter's nonces are kept (sandbox seconds).
 COUNTER_TTL = 30 * 86400.0
 
@@ -124,7 +108,7 @@ def error_response(
     """The faulted call's answer in the provider's own error shape, `Retry-After` where asked."""
     status = faults.status or 503
     message = "sandbox fault: too many requests" if status == 429 else "sandbox fault: API error"
-    error = provider.fault_error(request, status, message, now)
+    error = provider.api_error(request, status, message, now)
     headers = dict(error.headers)
     if faults.retry_after is not None:
         headers["Retry-After"] = str(faults.retry_after)

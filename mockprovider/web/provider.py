@@ -1,4 +1,10 @@
-"""What a provider module offers beyond the core contract: its web routes and hosted page.
+"""What the web layer needs of a provider beyond the core contract: its routes, its hosted page
+and its error shape.
+
+Routes come in two kinds. API routes answer machines: their errors, an unknown path under the
+provider's mount and a wrong method are all in the provider's own JSON error shape
+(`api_error`). Page routes are what a browser opens (entry links, funnels, bank pages): they keep
+HTML error pages and are never failed by a scenario's API faults.
 
 `BaseProvider` gives the common defaults so a provider module only writes what is its own.
 """
@@ -33,8 +39,15 @@ class WebProvider(ProviderSpec, Protocol):
     def page_template(self) -> str:
         """Template of the hosted page, relative to `templates/`."""
 
-    def routes(self) -> list[BaseRoute]:
-        """The provider's own routes (API, entry links), mounted under `/<name>`."""
+    #: Operations of the provider's published API the sandbox does not imitate, as
+    #: (method, path template) pairs; they answer 501 in the provider's error shape.
+    unimplemented: tuple[tuple[str, str], ...]
+
+    def api_routes(self) -> list[BaseRoute]:
+        """The provider's API routes, mounted under `/<name>`."""
+
+    def page_routes(self) -> list[BaseRoute]:
+        """The browser's routes (entry links, funnels, bank pages), mounted under `/<name>`."""
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Extra template variables for the hosted page."""
@@ -47,9 +60,10 @@ class WebProvider(ProviderSpec, Protocol):
     ) -> str | None:
         """An inline error to show instead of completing (e.g. an invalid card number)."""
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
-        """The answer to an API call a scenario's `api` fault fails: the provider's own error
-        shape for `status` (429 or 5xx), so integrators' error handling sees the real thing."""
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """An API error in the provider's own shape for `status`: 404 (unknown path), 405 (wrong
+        method), 501 (an operation not imitated), and 429 / 5xx for a scenario's `api` faults,
+        so integrators' error handling sees the real thing."""
 
 
 class BaseProvider:
@@ -75,11 +89,16 @@ class BaseProvider:
     def status_label(self, session: Session) -> str:
         return session.status.value
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+    unimplemented: tuple[tuple[str, str], ...] = ()
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         body = {"error": {"status": status, "message": message}}
         return ProviderError(status, json.dumps(body).encode())
 
-    def routes(self) -> list[BaseRoute]:
+    def api_routes(self) -> list[BaseRoute]:
+        return []
+
+    def page_routes(self) -> list[BaseRoute]:
         return []
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from mockprovider.app import create_app
+from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.web import api_faults
@@ -158,13 +160,18 @@ async def test_unknown_provider_is_404(client: httpx.AsyncClient) -> None:
     assert (await client.get("/_sandbox/providers/nope/faults")).status_code == 404
 
 
-def test_every_page_route_name_exists() -> None:
-    """The page list must name real routes, or a renamed page would start being faulted."""
-    app = create_app(Config(store="memory"), dispatch=False)
-    names = {
-        route.name
-        for mount in app.routes
-        for route in getattr(mount, "routes", [])
-        if getattr(mount, "name", "") != "sandbox"
-    }
-    assert names >= api_faults.PAGE_ROUTE_NAMES
+@pytest.mark.parametrize("provider", [p.name for p in all_providers()])
+async def test_no_browser_route_of_any_provider_is_faulted(
+    client: httpx.AsyncClient, provider: str
+) -> None:
+    """Every route a provider declares as a page answers as it would without the fault (a
+    page route's own 4xx for the dummy ids here), never the fault's 503."""
+    faulted = await client.post(f"/_sandbox/providers/{provider}/faults", json={"status": 503})
+    assert faulted.status_code == 200
+    spec = next(p for p in all_providers() if p.name == provider)
+    for route in spec.page_routes():
+        assert isinstance(route, Route)
+        path = route.path_format.replace("{", "").replace("}", "")
+        for method in sorted(route.methods or {"GET"}):
+            answer = await client.request(method, f"/{provider}{path}")
+            assert answer.status_code != 503, (method, path, answer.text[:200])

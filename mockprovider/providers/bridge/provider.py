@@ -14,7 +14,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy
 from mockprovider.errors import ProviderError
-from mockprovider.providers.bridge import api, events, funnel
+from mockprovider.providers.bridge import api, events, pages
 from mockprovider.providers.bridge.auth import bridge_error
 from mockprovider.providers.bridge.flow import (
     EXIT,
@@ -24,7 +24,7 @@ from mockprovider.providers.bridge.flow import (
     Flow,
     callback_params,
 )
-from mockprovider.providers.bridge.funnel import expired_page
+from mockprovider.providers.bridge.pages import expired_page
 from mockprovider.providers.bridge.settings import SETTINGS, status_info
 from mockprovider.web.provider import BaseProvider, with_params
 
@@ -87,10 +87,13 @@ class BridgeProvider(BaseProvider):
     )
     page_template = "bridge/funnel.html"
 
-    def routes(self) -> list[BaseRoute]:
-        return api.routes() + funnel.routes(self)
+    def api_routes(self) -> list[BaseRoute]:
+        return api.routes()
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+    def page_routes(self) -> list[BaseRoute]:
+        return pages.routes(self)
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """The v3 error body [DOC B9]; codes [GAP]: `too_many_requests` for 429,
         `internal_server_error` for 5xx."""
         code = "too_many_requests" if status == 429 else "internal_server_error"
@@ -107,7 +110,7 @@ class BridgeProvider(BaseProvider):
         return session.status.value
 
     def page_context(self, session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
-        return funnel.page_values(session, settings)
+        return pages.page_values(session, settings)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         data, settings = session.data, ctx.settings

@@ -18,16 +18,16 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.errors import ProviderError
+from mockprovider.providers.finapi import api, pages
 from mockprovider.providers.finapi import errors as finapi_errors
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
-from mockprovider.providers.finapi.page import (
+from mockprovider.providers.finapi.pages import (
     NOT_FOUND_MESSAGE,
     NOT_FOUND_TITLE,
     TEMPLATE,
     browser_return,
     final_values,
 )
-from mockprovider.providers.finapi.routes import routes
 from mockprovider.providers.finapi.settings import (
     NO_SCA_LOGIN,
     SCA_LOGIN,
@@ -104,10 +104,13 @@ class FinapiProvider(BaseProvider):
     )
     page_template = "finapi/webform.html"
 
-    def routes(self) -> list[BaseRoute]:
-        return routes(self)
+    def api_routes(self) -> list[BaseRoute]:
+        return api.routes()
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+    def page_routes(self) -> list[BaseRoute]:
+        return pages.routes(self)
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """finAPI's `Error` [DOC-2 F7]: `INTERNAL_SERVER_ERROR` for 5xx; 429 has no documented
         body [GAP], so `LOCKED`, the one enum value that means "try again later"."""
         code = "LOCKED" if status == 429 else "INTERNAL_SERVER_ERROR"

@@ -1,4 +1,4 @@
-"""Gigs' own routes: the Connect Sessions API (spec §1.2) and the one-off entry url (§1.3).
+"""Gigs' API routes: the Connect Sessions API (spec §1.2); the one-off entry url is in `pages.py`.
 
 * `POST /gigs/projects/{project}/connectSessions` → 201 ConnectSession, errors in Gigs'
   envelope: 401 (key) before 404 (project) before 400/422 (body) [DOC G11 order].
@@ -17,20 +17,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session
-from mockprovider.errors import Conflict, NotFound
 from mockprovider.providers.gigs import events
 from mockprovider.providers.gigs.settings import CREATED
 from mockprovider.providers.gigs.validation import TOP_LEVEL, error, parse_body
 from mockprovider.web.context import context
-from mockprovider.web.pages import error_page, render, see_other
 
 NAME = "gigs"
 EXPIRED = "auth_expired"
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     """Only a hash of the url's token is kept: Gigs says the url must not be stored (§1.2)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -71,7 +68,7 @@ async def create(request: Request) -> Response:
     now = await sandbox.now()
     session_id, token = events.new_id("csn_"), events.new_id("", 64)
     data: dict[str, Any] = {key: body.get(key) for key in TOP_LEVEL}
-    data |= {"project": project, "token_sha256": _digest(token)}
+    data |= {"project": project, "token_sha256": digest(token)}
     session = Session(
         id=session_id,
         provider=NAME,
@@ -91,58 +88,7 @@ async def create(request: Request) -> Response:
     return Response(content, 201, media_type="application/json")
 
 
-async def entry(request: Request) -> Response:
-    """Open the one-off url: valid and first → the hosted page; used or late → auth_expired."""
-    ctx = context(request)
-    sandbox = ctx.sandbox
-    query = request.query_params
-    try:
-        session = await sandbox.get_session(query.get("session", ""))
-        if session.provider != NAME:
-            raise NotFound("not a Gigs session")
-    except NotFound:
-        return error_page(request, 404, "Unknown session", "No Connect Session has this id.")
-    given = _digest(query.get("token", ""))
-    if not hmac.compare_digest(given, str(session.data.get("token_sha256", ""))):
-        return error_page(
-            request,
-            403,
-            "Invalid link",
-            "The token does not belong to this Connect Session.",
-            hint="Open the url exactly as the create response returned it.",
-        )
-    now = await sandbox.now()
-    if session.is_open and now >= session.expires_at:
-        try:  # end it as an expiry (the engine turns a late choice into one)
-            done = await sandbox.complete(session.id, "expiry", via="entry", session=session)
-            session = done.session
-        except Conflict:
-            session = await sandbox.get_session(session.id)
-        return _auth_expired(request, session)
-    first = await sandbox.records(NAME).insert("opened_url", session.id, {"at": now})
-    if not first or not session.is_open:
-        return _auth_expired(request, session)
-    return see_other(session.hosted_url)
-
-
-def _auth_expired(request: Request, session: Session) -> Response:
-    """The browser goes back with `status=auth_expired` [DOC seeds]; without a callbackUrl a
-    sandbox end page shows that status [INF]."""
-    if session.callback_url:
-        params = [("session_id", session.id), ("status", EXPIRED)]
-        return see_other(append_params(session.callback_url, params))
-    provider = context(request).sandbox.provider(NAME)
-    values = {
-        "session": session,
-        "provider_title": provider.title,
-        "status_label": provider.status_label(session),
-        "connect_status": EXPIRED,
-    }
-    return render(request, "gigs/done.html", values)
-
-
 def routes() -> list[BaseRoute]:
     return [
         Route("/projects/{project}/connectSessions", create, methods=["POST"], name="create"),
-        Route("/checkout/entry", entry, methods=["GET"], name="entry"),
     ]

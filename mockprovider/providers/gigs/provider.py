@@ -18,7 +18,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
 from mockprovider.errors import ProviderError
-from mockprovider.providers.gigs import api, events, validation
+from mockprovider.providers.gigs import api, events, pages, validation
 from mockprovider.providers.gigs.settings import (
     SETTINGS,
     SUBSCRIPTION_ACTIVATED,
@@ -93,10 +93,13 @@ class GigsProvider(BaseProvider):
     )
     page_template = "gigs/connect.html"
 
-    def routes(self) -> list[BaseRoute]:
+    def api_routes(self) -> list[BaseRoute]:
         return api.routes()
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+    def page_routes(self) -> list[BaseRoute]:
+        return pages.routes()
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """Gigs' envelope [DOC G11]; type and code [GAP]: `tooManyRequests` /
         `rateLimitExceeded` for 429, `internal` / `internalServerError` for 5xx."""
         if status == 429:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
 from mockprovider.core.outcomes import Outcome
@@ -14,7 +14,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
-from mockprovider.providers.topiic import entry, events
+from mockprovider.providers.topiic import events, pages
 from mockprovider.providers.topiic.settings import SETTINGS, find_plan
 from mockprovider.web.provider import BaseProvider, with_params
 
@@ -78,8 +78,8 @@ class TopiicProvider(BaseProvider):
     )
     page_template = "topiic/checkout.html"
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route("/c", entry.entry, methods=["GET"], name="entry")]
+    def page_routes(self) -> list[BaseRoute]:
+        return pages.routes()
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         values = {"ref": session.data.get("ref"), "plan": session.data.get("plan")}

@@ -15,7 +15,7 @@ from mockprovider.clock import iso_millis
 from mockprovider.core.sessions import Session
 from mockprovider.errors import Conflict, NotFound, ProviderError
 from mockprovider.providers.yapily import errors, views, webhooks
-from mockprovider.providers.yapily.api import NAME, check_auth, json_body
+from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
 from mockprovider.providers.yapily.tokens import consent_id_of, read_jwt
 from mockprovider.web.context import context
 

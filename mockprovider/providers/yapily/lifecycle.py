@@ -14,7 +14,7 @@ from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session
 from mockprovider.errors import Conflict
 from mockprovider.providers.yapily import errors, views
-from mockprovider.providers.yapily.api import NAME, check_auth, json_body
+from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
 from mockprovider.providers.yapily.consents import consent_or_404
 from mockprovider.providers.yapily.dates import parse_instant
 from mockprovider.web.context import context

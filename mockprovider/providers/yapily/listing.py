@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.clock import iso_millis
 from mockprovider.core.sessions import Session
 from mockprovider.providers.yapily import errors, views
-from mockprovider.providers.yapily.api import NAME, check_auth
+from mockprovider.providers.yapily.auth_requests import NAME, check_auth
 from mockprovider.providers.yapily.dates import parse_instant
 from mockprovider.web.context import context
 

@@ -17,16 +17,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.yapily import (
-    api,
-    bank,
-    callbacks,
-    consents,
-    errors,
-    lifecycle,
-    listing,
-    webhooks,
-)
+from mockprovider.providers.yapily import api, callbacks, errors, pages, webhooks
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
@@ -75,16 +66,13 @@ class YapilyProvider(BaseProvider):
     )
     page_template = "yapily/bank.html"
 
-    def routes(self) -> list[BaseRoute]:
-        return (
-            api.routes()
-            + consents.routes()
-            + listing.routes()
-            + lifecycle.routes()
-            + bank.routes(self)
-        )
+    def api_routes(self) -> list[BaseRoute]:
+        return api.routes()
 
-    def fault_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+    def page_routes(self) -> list[BaseRoute]:
+        return pages.routes(self)
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         return errors.server_fault(status, message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:

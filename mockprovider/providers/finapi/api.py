@@ -1,17 +1,15 @@
-"""Every finAPI route, mounted under `/finapi`: Access's token and user endpoints, the Web Form
-2.0 API and the web form page (spec §2.2 to §2.4)."""
+"""Every finAPI API route, mounted under `/finapi`: Access's token and user endpoints and the Web
+Form 2.0 API (spec §2.2, §2.3); the web form page is in `pages.py`."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.providers.finapi import auth, listing, tasks, webforms
-from mockprovider.providers.finapi.page import page_route
-from mockprovider.web.provider import WebProvider
 
 
-def routes(provider: WebProvider) -> list[BaseRoute]:
-    """The routes of `provider` (the finAPI instance, whose page the web form link shows)."""
+def routes() -> list[BaseRoute]:
+    """The API operations the sandbox imitates."""
     create = webforms.create_route
     return [
         Route("/api/v2/oauth/token", auth.token, methods=["POST"]),
@@ -32,5 +30,4 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         Route("/api/tasks/backgroundUpdate", tasks.background_update, methods=["POST"]),
         Route("/api/tasks", listing.list_tasks, methods=["GET"]),
         Route("/api/tasks/{id}", tasks.get_task, methods=["GET"]),
-        Route("/wf/{id}", page_route(provider), methods=["GET"], name="webform"),
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_seconds
 from mockprovider.core.contract import Page
@@ -150,3 +151,8 @@ def page_route(provider: WebProvider) -> Callable[[Request], Awaitable[Response]
         return await show(request, provider, session)
 
     return webform
+
+
+def routes(provider: WebProvider) -> list[BaseRoute]:
+    """The browser's routes of `provider` (the finAPI instance): the web form link."""
+    return [Route("/wf/{id}", page_route(provider), methods=["GET"], name="webform")]

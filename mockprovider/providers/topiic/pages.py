@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_seconds
 from mockprovider.core.redirects import check_callback_url
@@ -123,3 +124,8 @@ async def entry(request: Request) -> Response:
     )
     await sandbox.create_session(session)
     return see_other(session.hosted_url)
+
+
+def routes() -> list[BaseRoute]:
+    """The browser's routes: the deep link (the hosted checkout itself is the shared page)."""
+    return [Route("/c", entry, methods=["GET"], name="entry")]
