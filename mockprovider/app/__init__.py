@@ -32,6 +32,7 @@ from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
+from mockprovider.web.mount import provider_mount
 from mockprovider.web.provider import WebProvider
 
 if TYPE_CHECKING:
@@ -61,10 +62,7 @@ def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     for provider in providers:
         pages = provider.page_routes() + hosted_routes(provider)
         faults = Middleware(ApiFaultsMiddleware, provider=provider, pages=pages)
-        mounted = provider.api_routes() + pages
-        routes.append(
-            Mount(f"/{provider.name}", routes=mounted, name=provider.name, middleware=[faults])
-        )
+        routes.append(provider_mount(provider, pages, [faults]))
     return routes
 
 
