@@ -64,7 +64,7 @@ async def exchange(request: Request) -> Response:
     expires_at = float(session.data["oneTimeTokenExpiresAt"])
     if now >= expires_at:
         raise errors.bad_request("The one-time token has expired")
-    if not await sandbox.store.claim_nonce(f"{NAME}:ott", token, expires_at):
+    if not await sandbox.claim_once(f"{NAME}:ott", token, expires_at):
         raise errors.bad_request("The one-time token has already been used")
     return views.json_response(views.consent(session), 201)
 
@@ -84,7 +84,7 @@ async def execute_payment(request: Request) -> Response:
     if session.data.get("type") != "PIS" or views.consent_status(session) != "AUTHORIZED":
         raise errors.legacy(403, f"Consent is {views.consent_status(session)}, not AUTHORIZED")
     now = await sandbox.now()
-    if not await sandbox.store.claim_nonce(f"{NAME}:payment", session.id, now + 86400 * 365):
+    if not await sandbox.claim_once(f"{NAME}:payment", session.id, now + 86400 * 365):
         raise errors.legacy(403, "Consent has already been used")  # single-use PIS [DOC S13]
     payment = _payment(session, body, now)
     failed = session.scenario == PAYMENT_FAILED
