@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -68,3 +69,27 @@ def validation_error(
         "endpoint": endpoint(request),
     }
     return ProviderError(400, dumps(body), headers={"X-Request-Id": request_id(request)})
+
+
+def access_error(
+    request: Request, now: float, status_code: int, code: str, message: str
+) -> ProviderError:
+    """Access's `ErrorMessage` [DOC-2 finapi-access.yaml], e.g. 404 `UNKNOWN_ENTITY`. As the
+    document's own examples: no `multiStepAuthentication` (its schema lists it as required
+    yet cannot validate null, so no body satisfies both)."""
+    date = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    rid = request_id(request)
+    body = {
+        "errors": [{"message": message, "code": code, "type": "TECHNICAL"}],
+        "date": date,
+        "requestId": rid,
+        "endpoint": endpoint(request),
+        "authContext": "-",
+        "bank": None,
+    }
+    return ProviderError(status_code, dumps(body), headers={"X-Request-Id": rid})
+
+
+def bad_credentials(kind: str, description: str) -> ProviderError:
+    """401 `BadCredentialsError` [DOC-2 finapi-access.yaml]."""
+    return ProviderError(401, dumps({"error": kind, "error_description": description}))
