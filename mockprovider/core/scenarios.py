@@ -23,10 +23,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mockprovider.core.api_faults import ApiFaults
 from mockprovider.errors import ConfigError, SourceProblem
+
+if TYPE_CHECKING:
+    from mockprovider.core.accountdata.spec import DataSpec, PaymentSpec
 
 SCHEMA_FILE = "scenario.schema.json"
 
@@ -131,6 +134,10 @@ class Scenario:
     match: Match | None = field(default=None, hash=False)
     #: Provider-API faults applied when the scenario is activated for its provider.
     api: ApiFaults | None = field(default=None, hash=False)
+    #: The account data of its sessions (the `data:` section; None: the defaults).
+    data: DataSpec | None = field(default=None, hash=False)
+    #: The status timeline of payments its sessions make (the `payment:` section).
+    payment: PaymentSpec | None = field(default=None, hash=False)
 
 
 def default_label(name: str) -> str:
