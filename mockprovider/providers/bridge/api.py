@@ -20,7 +20,7 @@ from mockprovider.clock import iso_millis
 from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session
 from mockprovider.errors import UnsafeURL
-from mockprovider.providers.bridge import auth, items
+from mockprovider.providers.bridge import aggregation, auth, items, users
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.flow import FIRST_STEP
 from mockprovider.providers.bridge.settings import redirect_domain_ok
@@ -52,9 +52,12 @@ async def create_user(request: Request) -> Response:
     records = sandbox.records(NAME)
     user: dict[str, Any] = {"uuid": str(uuid.uuid4()), "external_user_id": external}
     if isinstance(external, str) and not await records.insert("external", external, user):
-        raise bridge_error(
-            409, "conflict", f"a user with external_user_id {external!r} already exists"
-        )
+        link = await records.get("external", external) or {}
+        if not (await records.get("user", str(link.get("uuid"))) or {}).get("deleted"):
+            raise bridge_error(
+                409, "conflict", f"a user with external_user_id {external!r} already exists"
+            )
+        await records.put("external", external, user)  # a deleted user's id is free [INF]
     await records.insert("user", user["uuid"], user)
     return JSONResponse(user, status_code=201)
 
@@ -76,7 +79,7 @@ async def create_token(request: Request) -> Response:
         user = await records.get("user", link["uuid"]) if link else None
     else:
         raise bad_request("user_uuid", "send user_uuid or external_user_id")
-    if user is None:
+    if user is None or user.get("deleted"):
         raise bridge_error(404, "not_found", "no such user")
     now = await sandbox.now()
     token = uuid.uuid4().hex + uuid.uuid4().hex
@@ -181,4 +184,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{base}/authorization/token", create_token, methods=["POST"]),
         Route(f"{base}/connect-sessions", create_connect_session, methods=["POST"]),
         *items.routes(base),
+        *aggregation.routes(base),
+        *users.routes(base),
     ]

@@ -59,7 +59,7 @@ def page_values(session: Session, settings: Mapping[str, Any]) -> dict[str, Any]
         "login": data.get("login", ""),
         "notice": data.get("problem") or "",
         "refresh": refresh,
-        "accounts": list(settings.get("accounts") or []) if refresh.get("status_code") == 0 else [],
+        "accounts": [{"balance": b} for b in refresh.get("balances") or []],
     }
 
 
@@ -105,7 +105,15 @@ async def _move(request: Request, session: Session, form: Mapping[str, str]) -> 
     sandbox = context(request).sandbox
     data, do = session.data, form.get("do", "")
     step = str(data.get("step", FIRST_STEP))
-    flow = Flow(data, await sandbox.settings(NAME), await sandbox.now())
+    found = sandbox.scenarios.get(NAME, session.scenario) if session.scenario else None
+    shaping = (found.name, found.data) if found is not None else None
+    flow = Flow(
+        data,
+        await sandbox.settings(NAME),
+        await sandbox.now(),
+        session_id=session.id,
+        scenario=shaping,
+    )
     updates: dict[str, Any] = {"problem": None}
     case = Case.from_dict(data.get("case"))
     if do == "bank" and step == FIRST_STEP:

@@ -114,7 +114,9 @@ class BridgeProvider(BaseProvider):
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         data, settings = session.data, ctx.settings
-        flow = Flow(data, settings, ctx.now)
+        scenario = choice.scenario
+        shaping = (scenario.name, scenario.data) if scenario is not None else None
+        flow = Flow(data, settings, ctx.now, session_id=session.id, scenario=shaping)
         fields = dict(choice.scenario.webhooks.fields) if choice.scenario else {}
         overrides = dict(choice.scenario.redirect.params) if choice.scenario else {}
         step = str(overrides.get("step") or data.get("step") or FIRST_STEP)
