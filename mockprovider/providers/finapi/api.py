@@ -6,11 +6,13 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.providers.finapi import (
+    accounts,
     auth,
     banks,
     customisation,
     listing,
     tasks,
+    transactions,
     users,
     webforms,
 )
@@ -28,6 +30,14 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/users", users.delete_user, methods=["DELETE"]),
         Route("/api/v1/banks", banks.list_banks, methods=["GET"]),
         Route("/api/v1/banks/{ids}", banks.get_banks, methods=["GET"]),
+        Route("/api/v1/bankConnections", accounts.list_connections, methods=["GET"]),
+        Route("/api/v1/bankConnections/{ids}", accounts.get_connections, methods=["GET"]),
+        Route("/api/v1/bankConnections/{ids}", accounts.delete_connection, methods=["DELETE"]),
+        Route("/api/v1/accounts", accounts.list_accounts, methods=["GET"]),
+        Route("/api/v1/accounts/dailyBalances", accounts.daily_balances, methods=["GET"]),
+        Route("/api/v1/accounts/{ids}", accounts.get_accounts, methods=["GET"]),
+        Route("/api/v1/transactions", transactions.list_transactions, methods=["GET"]),
+        Route("/api/v1/transactions/{ids}", transactions.get_transactions, methods=["GET"]),
         Route("/api/profiles", customisation.list_profiles, methods=["GET"]),
         Route("/api/profiles/{id}", customisation.get_one, methods=["GET"]),
         Route("/api/translations", customisation.list_translations, methods=["GET"]),
