@@ -86,6 +86,10 @@ class BridgeProvider(BaseProvider):
         schedule=events.SCHEDULE, timeout=10.0, judge=events.judge, sign=events.sign_attempt
     )
     page_template = "bridge/funnel.html"
+    #: Bridge's second hosted page (spec §1.2.3, "optional for the sandbox"): not imitated yet.
+    unimplemented: tuple[tuple[str, str], ...] = (
+        ("POST", "/v3/aggregation/user-management-sessions"),
+    )
 
     def api_routes(self) -> list[BaseRoute]:
         return api.routes()
