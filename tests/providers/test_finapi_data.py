@@ -10,7 +10,17 @@ from typing import Any
 import httpx
 
 from tests.provider_openapi import assert_matches, provider_document_nullable
-from tests.providers.finapi_helpers import API, BROWSER, bearer, finish, new_form, poll
+from tests.providers.finapi_helpers import (
+    API,
+    BROWSER,
+    CB,
+    bearer,
+    create,
+    finish,
+    new_form,
+    poll,
+    user_token,
+)
 from tests.providers.test_finapi_access import assert_access_error
 
 ACCESS = "finapi-access.yaml"
@@ -163,3 +173,45 @@ async def test_transactions_need_a_view_and_a_user_token(client: httpx.AsyncClie
     assert_access_error(doc, "/api/v1/transactions", "get", 400, no_view.json())
     assert no_token.status_code == 401
     assert_matches(doc, "/api/v1/transactions", "get", 401, no_token.json())
+
+
+ORDER = {
+    "amount": {"value": "12.50", "currency": "EUR"},
+    "recipient": {"name": "Ada", "iban": "DE02120300000000202051"},
+    "purpose": "Invoice 7",
+}
+
+
+async def paid(client: httpx.AsyncClient, token: str, outcome: str) -> dict[str, Any]:
+    made = await create(
+        client,
+        token,
+        {"orders": [ORDER, ORDER], "callbacks": {"finalised": CB}},
+        "standalonePayment",
+    )
+    assert made.status_code == 201, made.text
+    await finish(client, "api", made.json(), outcome, BROWSER)
+    form: dict[str, Any] = await poll(client, token, made.json()["id"])
+    return form
+
+
+async def test_payments_follow_the_scenarios_timeline(client: httpx.AsyncClient) -> None:
+    doc = provider_document_nullable(ACCESS)
+    token = await user_token(client)
+    now_paid = await paid(client, token, "success")
+    later = await paid(client, token, "payment-settles-later")
+    await paid(client, token, "user_abort")
+
+    before = await get(client, token, "payments")
+    await client.post("/_sandbox/clock/advance", json={"seconds": 300})
+    after = await get(client, token, "payments", status="SUCCESSFUL")
+
+    assert_matches(doc, "/api/v1/payments", "get", 200, before)
+    ids = [now_paid["payload"]["paymentId"], later["payload"]["paymentId"]]
+    assert [p["id"] for p in before["payments"]] == sorted(ids)
+    by_id = {p["id"]: p for p in before["payments"]}
+    assert by_id[ids[0]]["status"] == "SUCCESSFUL"
+    assert by_id[ids[1]]["status"] == "PENDING"
+    assert by_id[ids[1]]["executionDate"] is None
+    assert (by_id[ids[0]]["amount"], by_id[ids[0]]["orderCount"]) == (25.0, 2)
+    assert {p["id"] for p in after["payments"]} == set(ids)

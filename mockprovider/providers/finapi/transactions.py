@@ -38,7 +38,7 @@ def _date(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
-def _stamp(ts: float) -> str:
+def stamp(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.000")
 
 
@@ -51,9 +51,9 @@ def transaction_body(tx: Transaction, account_id: int, imported: float) -> dict[
         "id": transaction_id(tx),
         "parentId": None,
         "accountId": account_id,
-        "valueDate": _stamp(tx.value_at),
-        "bankBookingDate": _stamp(tx.booked_at),
-        "finapiBookingDate": _stamp(tx.booked_at),
+        "valueDate": stamp(tx.value_at),
+        "bankBookingDate": stamp(tx.booked_at),
+        "finapiBookingDate": stamp(tx.booked_at),
         "amount": amount,
         "currency": tx.currency,
         "purpose": tx.text or None,
@@ -85,7 +85,7 @@ def transaction_body(tx: Transaction, account_id: int, imported: float) -> dict[
         "isPotentialDuplicate": False,
         "isAdjustingEntry": False,
         "isNew": False,
-        "importDate": _stamp(imported),
+        "importDate": stamp(imported),
         "children": None,
         "paypalData": None,
         "endToEndReference": None,
