@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.clock import iso_millis
 from mockprovider.core.accountdata import Account, DataSet, Transaction, to_major
 from mockprovider.core.engine import Sandbox
-from mockprovider.errors import NotFound
+from mockprovider.errors import DataUnavailable, NotFound
 from mockprovider.providers.bridge import data
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.items import user_and_sandbox
@@ -65,7 +65,10 @@ async def user_items(sandbox: Sandbox, user: str) -> Iterator[tuple[int, DataSet
             session = await sandbox.get_session(str(record["session_id"]))
         except NotFound:
             continue
-        dataset = await data.item_data(sandbox, session)
+        try:
+            dataset = await data.item_data(sandbox, session)
+        except DataUnavailable as exc:  # v3 body; the code is the sandbox's [GAP]
+            raise bridge_error(exc.status, "provider_error", str(exc)) from None
         if dataset is not None:
             provider = session.data.get("provider_id") or DEMO_BANK_ID
             found.append((int(record["id"]), dataset, int(provider)))

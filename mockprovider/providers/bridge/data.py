@@ -27,6 +27,7 @@ from mockprovider.core.accountdata.build import build
 from mockprovider.core.accountdata.spec import FixedAccount
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session
+from mockprovider.errors import DataUnavailable
 
 PRO_BANK_ID = 6  # the second demo bank of the `banks` setting
 #: The Demo Bank's accounts [DOC B13 names checking, deferred debit and savings]: the engine's
@@ -68,11 +69,14 @@ def built(session_id: str, data: Mapping[str, Any], spec: DataSpec) -> DataSet:
 
 
 async def item_data(sandbox: Sandbox, session: Session) -> DataSet | None:
-    """The stored data set of the session's item, if its first sync succeeded."""
+    """The stored data set of the session's item, if its first sync succeeded;
+    `DataUnavailable` when the scenario's `data.failure` says the bank fails."""
     sync = session.data.get("sync")
     if not sync:
         return None
     spec = scenario_spec(sandbox, session.provider, sync.get("scenario"), session.data)
+    if spec.failure is not None:  # the scenario's bank fails every data call
+        raise DataUnavailable(spec.failure.message, status=spec.failure.status)
     key = f"bridge-item-{session.data['item_id']}"
     seed = spec.seed or session.id
     return await data_set_for(
