@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.providers.finapi import (
     accounts,
     auth,
+    balances,
     banks,
     customisation,
     listing,
@@ -35,7 +36,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/bankConnections/{ids}", accounts.get_connections, methods=["GET"]),
         Route("/api/v1/bankConnections/{ids}", accounts.delete_connection, methods=["DELETE"]),
         Route("/api/v1/accounts", accounts.list_accounts, methods=["GET"]),
-        Route("/api/v1/accounts/dailyBalances", accounts.daily_balances, methods=["GET"]),
+        Route("/api/v1/accounts/dailyBalances", balances.daily_balances, methods=["GET"]),
         Route("/api/v1/accounts/{ids}", accounts.get_accounts, methods=["GET"]),
         Route("/api/v1/transactions", transactions.list_transactions, methods=["GET"]),
         Route("/api/v1/transactions/{ids}", transactions.get_transactions, methods=["GET"]),
