@@ -111,6 +111,18 @@ def test_after_connect_every_read_agrees_with_the_verified_webhooks(
             counts[account["id"]] = seen
         users = http.get(f"{api}/users", headers=APP).json()["resources"]
 
+        manage_body = {"user_email": "e2e@example.com", "callback_url": hooks.return_url}
+        managed = http.post(f"{api}/user-management-sessions", headers=bearer, json=manage_body)
+        manage_url = managed.json()["url"]
+        listed = http.get(manage_url)
+        http.post(manage_url, data={"do": "refresh", "item": str(item_id)})
+        refreshed = [
+            verified(h)
+            for h in hooks.wait_for(2, where=lambda r: b"item.refreshed" in r.body)
+            if str(item_id).encode() in h.body
+        ]
+        back = http.post(manage_url, data={"do": "done"})
+
         deleted_item = http.delete(f"{api}/items/{item_id}", headers=bearer)
         [item_deleted] = hooks.wait_for(1, where=lambda r: b"item.deleted" in r.body)
         deleted_user = http.delete(f"{api}/users/{user['uuid']}", headers=APP)
@@ -129,6 +141,12 @@ def test_after_connect_every_read_agrees_with_the_verified_webhooks(
     ]
     assert {u["account_id"]: u["nb_new_transactions"] for u in updated} == counts
     assert {"uuid": user["uuid"], "external_user_id": "e2e-2"} in users
+    assert managed.status_code == 201
+    assert f"Item <code>{item_id}</code>" in listed.text
+    assert [e["content"]["status_code"] for e in refreshed] == [0, 0]  # the sync's, the page's
+    assert back.headers["location"] == (
+        f"{hooks.return_url}?user_uuid={user['uuid']}&success=true&source=user_management"
+    )
     assert deleted_item.status_code == 204
     assert verified(item_deleted)["content"] == {"item_id": item_id, "user_uuid": user["uuid"]}
     assert deleted_user.status_code == 204

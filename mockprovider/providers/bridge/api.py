@@ -20,7 +20,7 @@ from mockprovider.clock import iso_millis
 from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session
 from mockprovider.errors import UnsafeURL
-from mockprovider.providers.bridge import aggregation, auth, items, users
+from mockprovider.providers.bridge import aggregation, auth, items, manage, users
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.flow import FIRST_STEP
 from mockprovider.providers.bridge.settings import redirect_domain_ok
@@ -183,6 +183,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{base}/users", create_user, methods=["POST"]),
         Route(f"{base}/authorization/token", create_token, methods=["POST"]),
         Route(f"{base}/connect-sessions", create_connect_session, methods=["POST"]),
+        Route(f"{base}/user-management-sessions", manage.create, methods=["POST"]),
         *items.routes(base),
         *aggregation.routes(base),
         *users.routes(base),

@@ -14,7 +14,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy
 from mockprovider.errors import ProviderError
-from mockprovider.providers.bridge import api, events, pages
+from mockprovider.providers.bridge import api, events, manage, pages
 from mockprovider.providers.bridge.auth import bridge_error
 from mockprovider.providers.bridge.flow import (
     EXIT,
@@ -86,16 +86,12 @@ class BridgeProvider(BaseProvider):
         schedule=events.SCHEDULE, timeout=10.0, judge=events.judge, sign=events.sign_attempt
     )
     page_template = "bridge/funnel.html"
-    #: Bridge's second hosted page (spec §1.2.3, "optional for the sandbox"): not imitated yet.
-    unimplemented: tuple[tuple[str, str], ...] = (
-        ("POST", "/v3/aggregation/user-management-sessions"),
-    )
 
     def api_routes(self) -> list[BaseRoute]:
         return api.routes()
 
     def page_routes(self) -> list[BaseRoute]:
-        return pages.routes(self)
+        return pages.routes(self) + manage.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """The v3 error body [DOC B9]; codes [GAP]: `too_many_requests` for 429,
@@ -117,6 +113,8 @@ class BridgeProvider(BaseProvider):
         return pages.page_values(session, settings)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
+        if session.data.get("kind") == manage.KIND:  # the user-management page
+            return manage.effects(session, choice, ctx)
         data, settings = session.data, ctx.settings
         scenario = choice.scenario
         shaping = (scenario.name, scenario.data) if scenario is not None else None
