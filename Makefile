@@ -4,6 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+# gigs-client pins pydantic 1, which clashes with the dev tools: its own environment, used by
+# tests/providers/test_gigs_reads.py as an outside check of the subscription and user shapes.
+GIGSVENV ?= .venv-gigs
+GIGSSTAMP := $(GIGSVENV)/.installed
 
 .PHONY: serve test lint typecheck pytest bench clean
 
@@ -19,6 +23,11 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
+$(GIGSSTAMP):
+	$(PYTHON) -m venv $(GIGSVENV)
+	$(GIGSVENV)/bin/pip install --quiet 'gigs-client==0.0.1'
+	touch $@
+
 serve: $(STAMP)
 	$(BIN)/mockprovider serve
 
@@ -29,7 +38,7 @@ lint: $(DEVSTAMP)
 typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
 
-pytest: $(DEVSTAMP)
+pytest: $(DEVSTAMP) $(GIGSSTAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -38,4 +47,4 @@ bench: $(DEVSTAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(GIGSVENV) dist build .mypy_cache .ruff_cache .pytest_cache

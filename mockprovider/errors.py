@@ -54,6 +54,17 @@ class UnsafeURL(InvalidInput):
     status_code = 400
 
 
+class DataUnavailable(MockProviderError):
+    """A scenario's data failure: the bank errors on a data call. `status` is the HTTP status
+    the institution answered with; providers wrap it in their own error shape."""
+
+    status_code = 502
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class SourceProblem:
     """One problem in a YAML file, pointing at the file, line and key."""

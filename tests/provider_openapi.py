@@ -82,3 +82,33 @@ def assert_fits_schema(document: dict[str, Any], name: str, body: Any) -> None:
     assert not errors, f"does not fit {name}:\n" + "\n".join(
         f"- {'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors[:20]
     )
+
+
+def _null_through_all_of(node: Any) -> Any:
+    """`{"allOf": [X], "nullable": true}` as `{"anyOf": [X, null]}`: the validator applies
+    OpenAPI 3.0.3's strict reading, where `nullable` beside `allOf` does not let null through
+    the referenced schema, although the file plainly means the field may be null."""
+    if isinstance(node, list):
+        return [_null_through_all_of(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _null_through_all_of(value) for key, value in node.items()}
+    if out.get("nullable") is True and "allOf" in out:
+        out.pop("nullable")
+        out["anyOf"] = [{"allOf": out.pop("allOf")}, {"enum": [None]}]
+        out.pop("type", None)
+    return out
+
+
+@functools.cache
+def _nullable_document(name: str) -> dict[str, Any]:
+    converted = _null_through_all_of(_load(name))
+    assert isinstance(converted, dict)
+    return converted
+
+
+def provider_document_nullable(name: str) -> dict[str, Any]:
+    """`provider_document(name)` where a `nullable` field typed through `allOf` accepts null
+    (finAPI Access marks its nullable enums and objects that way)."""
+    provider_document(name)
+    return _nullable_document(name)

@@ -12,7 +12,13 @@ from mockprovider.testing import SandboxClient, WebhookReceiver
 from tests.e2e.servers import free_port
 
 GIGS_CREATED = "com.gigs.connectSession.created"
-BRIDGE_SYNCED = ["item.created", "item.account.created", "item.refreshed", "item.account.updated"]
+#: The Demo Bank's sync: its three accounts (checking, savings, deferred-debit card).
+BRIDGE_SYNCED = [
+    "item.created",
+    *["item.account.created"] * 3,
+    "item.refreshed",
+    *["item.account.updated"] * 3,
+]
 #: provider, outcome → the event types the session queues (sorted).
 CASES = {
     ("topiic", "success"): ["checkout.completed"],

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from mockprovider.core import api_fault_spec
+from mockprovider.core.accountdata.yamlspec import read_data, read_payment
 from mockprovider.core.api_fault_spec import ApiFaults
 from mockprovider.core.outcomes import CANONICAL_OUTCOMES
 from mockprovider.core.scenarios import (
@@ -49,7 +50,16 @@ from mockprovider.errors import ConfigError, SourceProblem
 
 NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
 TOP_REQUIRED = ("name", "provider", "outcome")
-TOP_OPTIONAL = ("label", "description", "redirect", "webhooks", "api", "match")
+TOP_OPTIONAL = (
+    "label",
+    "description",
+    "redirect",
+    "webhooks",
+    "api",
+    "match",
+    "data",
+    "payment",
+)
 REDIRECT_KEYS = ("params", "drop", "delay")
 WEBHOOK_KEYS = (
     "fields",
@@ -110,6 +120,8 @@ def _scenario(
     webhooks = _webhooks(top.get("webhooks"), problems)
     match = _match(top.get("match"), info, problems)
     api = _api(top.get("api"), problems)
+    data = None if (node := top.get("data")) is None else read_data(node, problems)
+    payment = None if (node := top.get("payment")) is None else read_payment(node, problems)
     if name is None or provider is None or outcome is None or problems:
         return None
     return Scenario(
@@ -123,6 +135,8 @@ def _scenario(
         webhooks=webhooks,
         match=match,
         api=api,
+        data=data,
+        payment=payment,
     )
 
 

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mockprovider.core.api_fault_spec import ApiFaults
+
+if TYPE_CHECKING:
+    from mockprovider.core.accountdata.spec import DataSpec, PaymentSpec
 
 SCHEMA_FILE = "scenario.schema.json"
 
@@ -123,6 +126,10 @@ class Scenario:
     match: Match | None = field(default=None, hash=False)
     #: Provider-API faults applied when the scenario is activated for its provider.
     api: ApiFaults | None = field(default=None, hash=False)
+    #: The account data of its sessions (the `data:` section; None: the defaults).
+    data: DataSpec | None = field(default=None, hash=False)
+    #: The status timeline of payments its sessions make (the `payment:` section).
+    payment: PaymentSpec | None = field(default=None, hash=False)
 
 
 def default_label(name: str) -> str:

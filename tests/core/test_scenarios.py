@@ -325,7 +325,9 @@ def test_validate_files_reports_duplicates_among_the_files(tmp_path: Path) -> No
 
 HEAD = "name: x\nprovider: topiic\noutcome: success\n"
 OPS_MSG = 'expected exactly one of "contains", "equals", "regex"'
-TOP_KEYS = "api, description, label, match, name, outcome, provider, redirect, webhooks"
+TOP_KEYS = (
+    "api, data, description, label, match, name, outcome, payment, provider, redirect, webhooks"
+)
 TOPIIC_OUTCOMES = "success, user_abort, capture_failure, expiry, closed_tab"
 
 #: (id, file text, expected problems with FILE for the path, what the JSON Schema says:

@@ -35,18 +35,25 @@ class Button:
     events: tuple[str, ...]  # the webhooks, in order
 
 
+#: A Demo Bank sync: its three accounts (checking, savings, deferred-debit card).
+SYNCED = (
+    "item.created",
+    *["item.account.created"] * 3,
+    "item.refreshed",
+    *["item.account.updated"] * 3,
+)
 BUTTONS = {
     "success": Button(
         "Sync succeeds",
         "item_id={item}&user_uuid={user}&success=true&source=connect&context=ctx-7",
-        ("item.created", "item.account.created", "item.refreshed", "item.account.updated"),
+        SYNCED,
     ),
     "user_abort": Button(
         "Quit at this step",
         "item_id={item}&user_uuid={user}&success=false&step=sync_in_progress"
         "&source=connect&context=ctx-7",
         # Quitting while the sync runs leaves the item to finish syncing in the background.
-        ("item.created", "item.account.created", "item.refreshed", "item.account.updated"),
+        SYNCED,
     ),
     "capture_failure": Button("Sync fails", "user_uuid={user}", ("item.created", "item.refreshed")),
 }

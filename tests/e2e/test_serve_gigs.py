@@ -68,3 +68,58 @@ def test_create_open_complete_and_receive_verified_events(
     ]
     ids = {d["event_id"] for d in server.webhooks(session["id"])}
     assert {{k.lower(): v for k, v in h.headers}["webhook-id"] for h in received} == ids
+
+
+def test_after_the_flow_every_read_agrees_with_the_verified_events(
+    server: ServerProcess, hooks: WebhookReceiver
+) -> None:
+    """The integrator's whole path: create → url → Complete → redirect → verified
+    subscription.created (pending) → reads → activation after `activation_delay` → reads."""
+    server.control(
+        "PUT", "/providers/gigs/settings", {"webhook_url": hooks.hook_url, "activation_delay": 60}
+    )
+    auth = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+    base = "/gigs/projects/gigs"
+    with server.client() as http:
+        session = http.post(
+            f"{base}/connectSessions",
+            headers=auth,
+            json={
+                "intent": {
+                    "type": "checkoutNewSubscription",
+                    "checkoutNewSubscription": {"plan": PLAN},
+                },
+                "callbackUrl": hooks.return_url,
+                "userDetails": {"email": "maya@example.com"},
+            },
+        ).json()
+        page = http.get(http.get(session["url"]).headers["location"])
+        form = parse_form(page.text)
+        done = http.post(form.action, data={"t": form.token, "outcome": "success"})
+        assert done.headers["location"].endswith(f"session_id={session['id']}&status=success")
+
+        [created] = hooks.wait_for(1, where=lambda r: b"subscription.created" in r.body)
+        headers = {k.lower(): v for k, v in created.headers}
+        event = svix_verify(headers, created.body, server.now(), SANDBOX_WEBHOOK_SECRET)
+        subscription_id, user_id = event["data"]["id"], event["data"]["user"]
+        read_session = http.get(f"{base}/connectSessions/{session['id']}", headers=auth).json()
+        pending = http.get(f"{base}/subscriptions/{subscription_id}", headers=auth).json()
+        user = http.get(f"{base}/users/{user_id}", headers=auth).json()
+
+        server.advance(60)
+        [activated] = hooks.wait_for(1, where=lambda r: b"subscription.activated" in r.body)
+        headers = {k.lower(): v for k, v in activated.headers}
+        later = svix_verify(headers, activated.body, server.now(), SANDBOX_WEBHOOK_SECRET)
+        active = http.get(f"{base}/subscriptions/{subscription_id}", headers=auth).json()
+
+    assert read_session["id"] == session["id"]
+    assert read_session["url"] is None
+    assert read_session["user"] == user_id
+    assert pending["status"] == event["data"]["status"] == "pending"
+    assert user["id"] == user_id
+    assert user["email"] == "maya@example.com"
+    assert pending["user"] == user
+    assert later["data"]["id"] == subscription_id
+    assert active["status"] == later["data"]["status"] == "active"
+    assert active["activatedAt"] == later["data"]["activatedAt"]
+    assert active["currentPeriod"] == later["data"]["currentPeriod"]

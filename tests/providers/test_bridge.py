@@ -52,35 +52,59 @@ def refreshed(flow: Connect, item: int, status: int, info: str) -> dict[str, Any
     return {"content": content, "timestamp": TS, "type": "item.refreshed"}
 
 
-def success_events(flow: Connect, item: int) -> list[dict[str, Any]]:
-    account = item * 100 + 1
-    return [
-        created(flow, item),
+def success_events(
+    flow: Connect, item: int, accounts: list[tuple[int, float, int]]
+) -> list[dict[str, Any]]:
+    """The success sequence for `accounts` as the API reads them: (id, balance, number of
+    transactions), each announced by `item.account.created` and `.updated`."""
+    created_events = [
         {
             "content": {
                 "account_id": account,
-                "balance": 1678.12,
+                "balance": balance,
                 "item_id": item,
                 "user_uuid": flow.user_uuid,
             },
             "timestamp": TS,
             "type": "item.account.created",
-        },
-        refreshed(flow, item, 0, "ok"),
+        }
+        for account, balance, _ in accounts
+    ]
+    updated_events = [
         {
             "content": {
                 "account_id": account,
-                "balance": 1678.12,
+                "balance": balance,
                 "item_id": item,
                 "nb_deleted_transactions": 0,
-                "nb_new_transactions": 15,
+                "nb_new_transactions": count,
                 "nb_updated_transactions": 0,
                 "user_uuid": flow.user_uuid,
             },
             "timestamp": TS,
             "type": "item.account.updated",
-        },
+        }
+        for account, balance, count in accounts
     ]
+    return [
+        created(flow, item),
+        *created_events,
+        refreshed(flow, item, 0, "ok"),
+        *updated_events,
+    ]
+
+
+async def read_accounts(client: httpx.AsyncClient, flow: Connect) -> list[tuple[int, float, int]]:
+    """(id, balance, transactions) of each account, from the accounts and transactions API."""
+    headers = user_headers(flow.token)
+    accounts = (await client.get(f"{BASE}/accounts", headers=headers)).json()["resources"]
+    found = []
+    for account in accounts:
+        query = {"account_id": account["id"], "limit": 500}
+        txs = await client.get(f"{BASE}/transactions", params=query, headers=headers)
+        assert txs.json()["pagination"]["next_uri"] is None
+        found.append((account["id"], account["balance"], len(txs.json()["resources"])))
+    return found
 
 
 async def _item_from_api(client: httpx.AsyncClient, flow: Connect) -> int:
@@ -134,7 +158,9 @@ async def test_success_redirect_webhooks_and_item(
     location = await finish_by(client, flow, path, "success")
     item = await _item_from_api(client, flow)
     assert location == full(flow, item, True, ctx="order-42")
-    assert await delivered(clock, dispatcher, receiver) == success_events(flow, item)
+    accounts = await read_accounts(client, flow)
+    assert [a[0] for a in accounts] == [item * 100 + 1, item * 100 + 2, item * 100 + 3]
+    assert await delivered(clock, dispatcher, receiver) == success_events(flow, item, accounts)
     assert await item_status(client, flow) == (0, "ok")
 
 
@@ -312,7 +338,13 @@ async def test_no_callback_url_ends_on_the_status_page(
     assert answer.status_code == 200
     assert "location" not in answer.headers
     assert "You can close this window." in answer.text
-    assert len(await delivered(clock, dispatcher, receiver)) == 4
+    sent = [e["type"] for e in await delivered(clock, dispatcher, receiver)]
+    assert sent == [
+        "item.created",
+        *["item.account.created"] * 3,  # the Demo Bank's three accounts
+        "item.refreshed",
+        *["item.account.updated"] * 3,
+    ]
 
 
 async def test_expiry_shows_an_error_page_and_sends_nothing(

@@ -90,7 +90,7 @@ async def test_delivered_webhooks_carry_a_valid_upper_hex_signature(
     flow = await connect(client)
     await choose(client, flow.session_id, "success")
     await delivered(clock, dispatcher, receiver)
-    assert len(receiver.requests) == 4
+    assert len(receiver.requests) == 8  # item.created, 3 + 1 + 3 for three accounts
     for request in receiver.requests:
         header = request.headers["BridgeApi-Signature"]
         assert header == events.signature(request.content, NEW)

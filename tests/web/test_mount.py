@@ -83,7 +83,7 @@ UNKNOWN: list[tuple[str, str, Shape]] = [
 #: has no API route (its deep link `/c` is a page: see the HTML 405 test below).
 WRONG_METHOD: list[tuple[str, tuple[str, str], str, Shape]] = [
     ("yapily", ("PUT", "/consents/abc"), "DELETE, GET, HEAD", yapily_shape),
-    ("bridge", ("DELETE", "/v3/aggregation/users"), "POST", bridge_shape),
+    ("bridge", ("PUT", "/v3/aggregation/users"), "GET, HEAD, POST", bridge_shape),
     ("gigs", ("GET", "/projects/p/connectSessions"), "POST", gigs_shape),
     ("finapi", ("PUT", "/api/v2/users"), "POST", finapi_access_shape),
     ("finapi", ("PUT", "/api/tasks"), "GET, HEAD", finapi_web_form_shape),

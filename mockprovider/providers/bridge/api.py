@@ -8,34 +8,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_millis
-from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session
-from mockprovider.errors import UnsafeURL
-from mockprovider.providers.bridge import auth, items
+from mockprovider.providers.bridge import aggregation, auth, items, manage, users
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.flow import FIRST_STEP
-from mockprovider.providers.bridge.settings import redirect_domain_ok
+from mockprovider.providers.bridge.session_body import session_fields
 from mockprovider.web.context import context
 
 NAME = "bridge"
 EXTERNAL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")  # [DOC B10]
-CONTEXT = re.compile(r"^[a-zA-Z0-9-]{0,100}$")  # [DOC B4]: ≤ 100, alphanumerics and "-"
 #: country_code values [DOC B4].
-COUNTRIES = frozenset(
-    {
-        *("FR", "ES", "IT", "PT", "DE", "BE", "NL", "LU", "PL", "HU", "IE", "MT", "CZ", "NO"),
-        *("BG", "SE", "DK", "AT", "SK", "FI", "GB", "GR", "EE", "IS", "CY", "HR", "LV", "RO"),
-    }
-)
 
 
 async def create_user(request: Request) -> Response:
@@ -52,9 +41,12 @@ async def create_user(request: Request) -> Response:
     records = sandbox.records(NAME)
     user: dict[str, Any] = {"uuid": str(uuid.uuid4()), "external_user_id": external}
     if isinstance(external, str) and not await records.insert("external", external, user):
-        raise bridge_error(
-            409, "conflict", f"a user with external_user_id {external!r} already exists"
-        )
+        link = await records.get("external", external) or {}
+        if not (await records.get("user", str(link.get("uuid"))) or {}).get("deleted"):
+            raise bridge_error(
+                409, "conflict", f"a user with external_user_id {external!r} already exists"
+            )
+        await records.put("external", external, user)  # a deleted user's id is free [INF]
     await records.insert("user", user["uuid"], user)
     return JSONResponse(user, status_code=201)
 
@@ -76,7 +68,7 @@ async def create_token(request: Request) -> Response:
         user = await records.get("user", link["uuid"]) if link else None
     else:
         raise bad_request("user_uuid", "send user_uuid or external_user_id")
-    if user is None:
+    if user is None or user.get("deleted"):
         raise bridge_error(404, "not_found", "no such user")
     now = await sandbox.now()
     token = uuid.uuid4().hex + uuid.uuid4().hex
@@ -84,55 +76,6 @@ async def create_token(request: Request) -> Response:
     await records.put("token", token, {"user_uuid": user["uuid"], "expires_at": expires})
     answer = {"access_token": token, "expires_at": iso_millis(expires), "user": user}
     return JSONResponse(answer)
-
-
-def session_fields(body: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a connect-session body [DOC B4]; 400 with `property` on the first bad field."""
-    email = body.get("user_email")
-    if not isinstance(email, str) or "@" not in email:
-        raise bad_request("user_email", "user_email is required and must be an e-mail address")
-    ctx = body.get("context")
-    if ctx is not None and not (isinstance(ctx, str) and CONTEXT.match(ctx)):
-        raise bad_request("context", "context must be at most 100 letters, digits or hyphens")
-    country = body.get("country_code")
-    if country is not None and country not in COUNTRIES:
-        raise bad_request("country_code", "country_code is not a supported country")
-    kinds = body.get("account_types")
-    if kinds is not None and kinds not in ("payment", "all"):
-        raise bad_request("account_types", "account_types must be payment or all")
-    for key, kind in (("provider_id", int), ("item_id", int), ("max_selectable_accounts", int)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            raise bad_request(key, f"{key} must be an integer")
-    selection = body.get("allow_account_selection")
-    if selection is not None and not isinstance(selection, bool):
-        raise bad_request("allow_account_selection", "allow_account_selection must be a boolean")
-    callback = body.get("callback_url")
-    if callback is not None:
-        check_callback(callback, settings)
-    return {
-        "user_email": email,
-        "context": ctx,
-        "country_code": country,
-        "account_types": kinds or "payment",
-        "provider_id": body.get("provider_id"),
-        "callback_url": callback,
-    }
-
-
-def check_callback(url: Any, settings: Mapping[str, Any]) -> None:
-    """Safe URL and an authorised redirection domain (spec §3.1 item 2 sandbox choice)."""
-    try:
-        if not isinstance(url, str):
-            raise UnsafeURL("callback_url must be a string")
-        check_callback_url(url, field="callback_url")
-        host = urlsplit(url).hostname
-    except (UnsafeURL, ValueError) as exc:
-        message = exc.message if isinstance(exc, UnsafeURL) else str(exc)
-        raise bridge_error(400, "invalid_callback_url", message, "callback_url") from None
-    if not redirect_domain_ok(host, list(settings.get("redirect_domains") or [])):
-        message = f"{host} is not an authorised redirection domain of this application"
-        raise bridge_error(400, "invalid_callback_url", message, "callback_url")
 
 
 async def create_connect_session(request: Request) -> Response:
@@ -180,5 +123,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{base}/users", create_user, methods=["POST"]),
         Route(f"{base}/authorization/token", create_token, methods=["POST"]),
         Route(f"{base}/connect-sessions", create_connect_session, methods=["POST"]),
+        Route(f"{base}/user-management-sessions", manage.create, methods=["POST"]),
         *items.routes(base),
+        *aggregation.routes(base),
+        *users.routes(base),
     ]

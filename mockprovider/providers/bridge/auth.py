@@ -78,7 +78,7 @@ async def user_for_token(request: Request, records: Records, now: float) -> dict
     if now >= float(found["expires_at"]):
         raise bridge_error(401, "invalid_token", "the access token has expired")
     user = await records.get("user", str(found["user_uuid"]))
-    if user is None:
+    if user is None or user.get("deleted"):
         raise bridge_error(401, "invalid_token", "the access token's user no longer exists")
     return user
 

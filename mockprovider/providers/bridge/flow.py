@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mockprovider.core.accountdata import DataSpec, to_major
 from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.providers.bridge import data as item_data
 from mockprovider.providers.bridge import events
 from mockprovider.providers.bridge.settings import STATUS_NAMES, status_info
 
@@ -74,10 +76,21 @@ def demo_case(login: str) -> Case:
 class Flow:
     """Events and data changes of one move; `data` is the session's, read-only here."""
 
-    def __init__(self, data: Mapping[str, Any], settings: Mapping[str, Any], now: float) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        settings: Mapping[str, Any],
+        now: float,
+        *,
+        session_id: str,
+        scenario: tuple[str, DataSpec | None] | None = None,
+    ) -> None:
         self.data = data
         self.settings = settings
         self.now = now
+        self.session_id = session_id
+        #: The scenario whose `data:` shapes the accounts (name, its spec), if any.
+        self.scenario = scenario
         self.updates: dict[str, Any] = {}
         self.messages: list[WebhookMessage] = []
 
@@ -108,27 +121,40 @@ class Flow:
         """The first sync ends with `status`: on success the accounts, `item.refreshed` (0, ok)
         and `item.account.updated` (spec §1.5 order); on failure `item.refreshed` only."""
         self.credentials_submitted()
-        accounts = list(self.settings.get("accounts") or []) if status == 0 else []
-        ids = [self.item_id * 100 + n for n in range(1, len(accounts) + 1)]
-        for account_id, account in zip(ids, accounts, strict=True):
-            balance = account.get("balance", 0.0)
+        accounts = self._accounts() if status == 0 else []
+        for account_id, balance, _ in accounts:
             content = events.account_created(account_id, balance, self.item_id, self.user)
             self._send("item.account.created", content)
         when = self.now if status == 0 else None
         refreshed = events.refreshed(self.item_id, self.user, status, info, when)
         refreshed.update(fields or {})
         self._send("item.refreshed", refreshed)
-        for account_id, account in zip(ids, accounts, strict=True):
-            new = int(account.get("nb_new_transactions", 0))
-            balance = account.get("balance", 0.0)
+        for account_id, balance, new in accounts:
             content = events.account_updated(account_id, balance, self.item_id, new, self.user)
             self._send("item.account.updated", content)
         self.updates["refresh"] = {
             "status_code": refreshed["status_code"],
             "status_code_info": refreshed["status_code_info"],
             "at": self.now,
-            "accounts": ids,
+            "accounts": [a[0] for a in accounts],
+            "balances": [a[1] for a in accounts],
         }
+
+    def _accounts(self) -> list[tuple[int, float, int]]:
+        """(id, booked balance, transactions) of each account the first successful sync finds,
+        from the account-data engine (`data.py`); the item's data is fixed from then on."""
+        sync = self.get("sync")
+        if sync is None:
+            name, spec = self.scenario or (None, None)
+            sync = {"anchor": self.now, "scenario": name if spec is not None else None}
+            self.updates["sync"] = sync
+        given = self.scenario[1] if self.scenario and sync["scenario"] else None
+        spec = item_data.spec_for(self.get("provider_id"), given)
+        found = item_data.built(self.session_id, {"sync": sync}, spec)
+        return [
+            (item_data.account_id(self.item_id, i), to_major(a.booked_minor), len(a.transactions))
+            for i, a in enumerate(found.accounts)
+        ]
 
     def needs_refresh(self, status: int) -> bool:
         last = self.get("refresh")

@@ -17,9 +17,8 @@ from mockprovider.clock import iso_millis
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.records import Records
 from mockprovider.errors import NotFound
-from mockprovider.providers.bridge import auth
+from mockprovider.providers.bridge import auth, events
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
-from mockprovider.providers.bridge.events import SCA_VALIDITY
 from mockprovider.providers.bridge.settings import DEMO_BANK_ID, DESCRIPTIONS, status_info
 from mockprovider.web.context import context
 
@@ -37,7 +36,10 @@ async def mint_item_id(records: Records, user_uuid: str, session_id: str, now: f
 
 
 async def resource(sandbox: Sandbox, record: dict[str, Any]) -> dict[str, Any] | None:
-    """The v3 item as public integrations read it [DOC-2 B21], or None if not created yet."""
+    """The v3 item as public integrations read it [DOC-2 B21], or None if not created yet
+    (or deleted)."""
+    if record.get("deleted"):
+        return None
     try:
         session = await sandbox.get_session(str(record["session_id"]))
     except NotFound:
@@ -60,12 +62,13 @@ async def resource(sandbox: Sandbox, record: dict[str, Any]) -> dict[str, Any] |
         "last_try_refresh": iso_millis(refresh["at"]) if refresh else None,
         "created_at": iso_millis(float(data.get("item_created_at", record["at"]))),
         "authentication_expires_at": (
-            iso_millis(ok_at + SCA_VALIDITY) if ok_at is not None else None
+            iso_millis(ok_at + events.SCA_VALIDITY) if ok_at is not None else None
         ),
     }
 
 
-async def _user(request: Request) -> tuple[Sandbox, dict[str, Any]]:
+async def user_and_sandbox(request: Request) -> tuple[Sandbox, dict[str, Any]]:
+    """The sandbox and the user of the request's token (version, client and token checked)."""
     sandbox = context(request).sandbox
     settings = await sandbox.settings(NAME)
     auth.check_version(request, settings)
@@ -76,7 +79,7 @@ async def _user(request: Request) -> tuple[Sandbox, dict[str, Any]]:
 
 async def list_items(request: Request) -> Response:
     """The user's items by id, `limit` per page, `pagination.next_uri` (null on the last)."""
-    sandbox, user = await _user(request)
+    sandbox, user = await user_and_sandbox(request)
     raw_limit = request.query_params.get("limit", "")
     after = request.query_params.get("after", "")
     if raw_limit and not (raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT):
@@ -104,7 +107,7 @@ async def list_items(request: Request) -> Response:
 
 async def get_item(request: Request) -> Response:
     """One of the user's items; 404 for another user's or an unknown id [DOC B9]."""
-    sandbox, user = await _user(request)
+    sandbox, user = await user_and_sandbox(request)
     raw = request.path_params["item_id"]
     record = await sandbox.records(NAME).get("item", raw) if raw.isdigit() else None
     item = None
@@ -115,8 +118,33 @@ async def get_item(request: Request) -> Response:
     return JSONResponse(item)
 
 
+async def delete_item(request: Request) -> Response:
+    """204 [DOC B9: "Resource deleted"]; `item.deleted` is sent [DOC B15], the item and its
+    accounts and transactions are gone for every later call, another user's item is 404."""
+    sandbox, user = await user_and_sandbox(request)
+    raw = request.path_params["item_id"]
+    records = sandbox.records(NAME)
+    record = await records.get("item", raw) if raw.isdigit() else None
+    if (
+        record is None
+        or record["user_uuid"] != user["uuid"]
+        or await resource(sandbox, record) is None
+    ):
+        raise bridge_error(404, "not_found", f"no item {raw}")
+    await records.put("item", raw, {**record, "deleted": True})
+    session = await sandbox.get_session(str(record["session_id"]))
+    settings = await sandbox.settings(NAME)
+    if "item.deleted" in (settings.get("events") or []):
+        content = events.created(int(record["id"]), str(user["uuid"]))  # same two fields
+        url = str(settings.get("webhook_url") or "")
+        message = events.message("item.deleted", content, await sandbox.now(), url)
+        await sandbox.progress(session, "item deleted", messages=[message])
+    return Response(status_code=204)
+
+
 def routes(base: str) -> list[BaseRoute]:
     return [
         Route(f"{base}/items", list_items, methods=["GET"]),
         Route(f"{base}/items/{{item_id}}", get_item, methods=["GET"]),
+        Route(f"{base}/items/{{item_id}}", delete_item, methods=["DELETE"]),
     ]

@@ -59,7 +59,9 @@ def page_values(session: Session, settings: Mapping[str, Any]) -> dict[str, Any]
         "login": data.get("login", ""),
         "notice": data.get("problem") or "",
         "refresh": refresh,
-        "accounts": list(settings.get("accounts") or []) if refresh.get("status_code") == 0 else [],
+        "accounts": [{"balance": b} for b in refresh.get("balances") or []],
+        "manage": data.get("kind") == "manage",
+        "items": list(data.get("items_view") or []),
     }
 
 
@@ -71,7 +73,7 @@ async def _load(request: Request) -> Session:
     return await sandbox.get_session(str(link["session_id"]))
 
 
-async def _gate(request: Request, provider: WebProvider, session: Session) -> Response | None:
+async def gate(request: Request, provider: WebProvider, session: Session) -> Response | None:
     """An answer when the session cannot go on: expired (error page, spec §1.8), finished
     ("already used", spec §3.1 item 1), or an automatic scenario matched at creation."""
     sandbox = context(request).sandbox
@@ -105,7 +107,15 @@ async def _move(request: Request, session: Session, form: Mapping[str, str]) -> 
     sandbox = context(request).sandbox
     data, do = session.data, form.get("do", "")
     step = str(data.get("step", FIRST_STEP))
-    flow = Flow(data, await sandbox.settings(NAME), await sandbox.now())
+    found = sandbox.scenarios.get(NAME, session.scenario) if session.scenario else None
+    shaping = (found.name, found.data) if found is not None else None
+    flow = Flow(
+        data,
+        await sandbox.settings(NAME),
+        await sandbox.now(),
+        session_id=session.id,
+        scenario=shaping,
+    )
     updates: dict[str, Any] = {"problem": None}
     case = Case.from_dict(data.get("case"))
     if do == "bank" and step == FIRST_STEP:
@@ -152,7 +162,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
 
     async def page(request: Request) -> Response:
         session = await _load(request)
-        gated = await _gate(request, provider, session)
+        gated = await gate(request, provider, session)
         if gated is not None:
             return gated
         session = await context(request).sandbox.mark_opened(session)
@@ -160,7 +170,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
 
     async def step(request: Request) -> Response:
         session = await _load(request)
-        gated = await _gate(request, provider, session)
+        gated = await gate(request, provider, session)
         if gated is not None:
             return gated
         form = await form_fields(request)
@@ -172,7 +182,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
 
     async def exit_link(request: Request) -> Response:
         session = await _load(request)
-        gated = await _gate(request, provider, session)
+        gated = await gate(request, provider, session)
         return gated or await _end(request, provider, session, EXIT)
 
     path = "/connect/session/{token}"

@@ -14,7 +14,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy
 from mockprovider.errors import ProviderError
-from mockprovider.providers.bridge import api, events, pages
+from mockprovider.providers.bridge import api, events, manage, pages
 from mockprovider.providers.bridge.auth import bridge_error
 from mockprovider.providers.bridge.flow import (
     EXIT,
@@ -101,7 +101,7 @@ class BridgeProvider(BaseProvider):
         return api.routes()
 
     def page_routes(self) -> list[BaseRoute]:
-        return pages.routes(self)
+        return pages.routes(self) + manage.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """The v3 error body [DOC B9]; the codes are [GAP]: see `API_ERROR_CODES`."""
@@ -121,8 +121,12 @@ class BridgeProvider(BaseProvider):
         return pages.page_values(session, settings)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
+        if session.data.get("kind") == manage.KIND:  # the user-management page
+            return manage.effects(session, choice, ctx)
         data, settings = session.data, ctx.settings
-        flow = Flow(data, settings, ctx.now)
+        scenario = choice.scenario
+        shaping = (scenario.name, scenario.data) if scenario is not None else None
+        flow = Flow(data, settings, ctx.now, session_id=session.id, scenario=shaping)
         fields = dict(choice.scenario.webhooks.fields) if choice.scenario else {}
         overrides = dict(choice.scenario.redirect.params) if choice.scenario else {}
         step = str(overrides.get("step") or data.get("step") or FIRST_STEP)

@@ -15,7 +15,10 @@ SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_bridge_0001"  # noqa: S105
 OLD_WEBHOOK_SECRET = "whsec_sandbox_bridge_0000"  # noqa: S105
 DEMO_BANK_ID = 574  # [DOC B13]
 
-EVENT_TYPES = ["item.created", "item.account.created", "item.refreshed", "item.account.updated"]
+EVENT_TYPES = [
+    *("item.created", "item.account.created", "item.refreshed", "item.account.updated"),
+    *("item.deleted", "user.deleted"),
+]
 
 #: Item status names [DOC B14]; `status_code_info` beyond `ok` is [GAP] (spec §3.1 item 8):
 #: the sandbox uses the upper-cased name.
@@ -84,11 +87,6 @@ SETTINGS: tuple[Setting, ...] = (
         "capture_failure_status",
         1003,
         "status_code of a capture failure chosen without a failing Demo Bank login [GAP].",
-    ),
-    Setting(
-        "accounts",
-        [{"balance": 1678.12, "nb_new_transactions": 15}],
-        "Accounts a successful sync discovers: {balance, nb_new_transactions} [INF].",
     ),
     Setting(
         "banks",

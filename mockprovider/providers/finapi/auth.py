@@ -15,8 +15,12 @@ from starlette.responses import Response
 
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import ProviderError
-from mockprovider.providers.finapi.bodies import dumps
-from mockprovider.providers.finapi.errors import access_error, error, json_response
+from mockprovider.providers.finapi.errors import (
+    access_error,
+    bad_credentials,
+    error,
+    json_response,
+)
 from mockprovider.web.context import context
 from mockprovider.web.pages import form_fields
 
@@ -30,9 +34,8 @@ def _access_error(request: Request, now: float, message: str) -> ProviderError:
 
 
 def _bad_credentials(kind: str, description: str) -> ProviderError:
-    """401 `BadCredentialsError` [DOC-2 finapi-access.yaml]; a wrong user password answers
-    401 `invalid_grant` too [INF]."""
-    return ProviderError(401, dumps({"error": kind, "error_description": description}))
+    """401 `BadCredentialsError`; a wrong user password answers 401 `invalid_grant` too [INF]."""
+    return bad_credentials(kind, description)
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -47,6 +50,8 @@ async def _params(request: Request) -> dict[str, str]:
 
 def _user_ok(settings: Mapping[str, Any], known: dict[str, Any] | None, user: str, pw: str) -> bool:
     if not user or not pw:
+        return False
+    if known is not None and known.get("deleted"):  # DELETE /api/v1/users
         return False
     if known is not None:
         return bool(known.get("password") == pw)
@@ -110,10 +115,35 @@ async def bearer(request: Request, sandbox: Sandbox) -> dict[str, Any] | None:
     return found
 
 
+async def _live_user(sandbox: Sandbox, found: dict[str, Any] | None) -> str | None:
+    """The token's user, unless there is none or it was deleted since."""
+    if found is None or not found.get("user"):
+        return None
+    known = await sandbox.records(NAME).get("user", str(found["user"]))
+    return None if known is not None and known.get("deleted") else str(found["user"])
+
+
+async def require_token(request: Request, sandbox: Sandbox) -> dict[str, Any]:
+    """Any valid Access token (client or user); 401 `BadCredentialsError` otherwise."""
+    found = await bearer(request, sandbox)
+    if found is None or (found.get("user") and await _live_user(sandbox, found) is None):
+        raise _bad_credentials("invalid_token", "Not authenticated or invalid access_token")
+    return found
+
+
+async def require_access_user(request: Request, sandbox: Sandbox) -> str:
+    """The user of a valid user token, for Access's `/api/v1/…` calls; 401
+    `BadCredentialsError` otherwise [DOC-2 finapi-access.yaml]."""
+    user = await _live_user(sandbox, await bearer(request, sandbox))
+    if user is None:
+        raise _bad_credentials("invalid_token", "Not authenticated or invalid access_token")
+    return user
+
+
 async def require_user(request: Request, sandbox: Sandbox) -> str:
     """The user of a valid user token; 401 `UNAUTHORIZED` otherwise [DOC-2 F7]."""
     found = await bearer(request, sandbox)
-    if found is None or not found.get("user"):
+    if await _live_user(sandbox, found) is None or found is None:
         raise error(
             request,
             await sandbox.now(),
@@ -147,6 +177,9 @@ async def create_user(request: Request) -> Response:
         "phone": body.get("phone"),
         "isAutoUpdateEnabled": bool(body.get("isAutoUpdateEnabled", False)),
     }
-    if not await sandbox.records(NAME).insert("user", user, doc):
-        raise _access_error(request, now, f"user {user} already exists")
+    records = sandbox.records(NAME)
+    if not await records.insert("user", user, doc):
+        if not (await records.get("user", user) or {}).get("deleted"):
+            raise _access_error(request, now, f"user {user} already exists")
+        await records.put("user", user, doc)  # the id of a deleted user is free again [INF]
     return json_response(request, doc, 201)

@@ -120,3 +120,8 @@ def api_error(request: Request, now: float, status_code: int, message: str) -> P
     if is_web_form_path(request):
         return error(request, now, status_code, web_form, message)
     return access_error(request, now, status_code, access, message)
+
+
+def bad_credentials(kind: str, description: str) -> ProviderError:
+    """401 `BadCredentialsError` [DOC-2 finapi-access.yaml]."""
+    return ProviderError(401, dumps({"error": kind, "error_description": description}))

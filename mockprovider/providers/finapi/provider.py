@@ -137,7 +137,7 @@ class FinapiProvider(BaseProvider):
             redirect_url=redirect,
             page=page,
             webhooks=finalised_messages(session, status),
-            data={"status": status, "payload": payload},
+            data={"status": status, "payload": payload, "completed_at": ctx.now},
         )
 
     def _payload(self, session: Session, status: str, fields: Mapping[str, Any]) -> dict[str, Any]:

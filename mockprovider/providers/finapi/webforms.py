@@ -14,7 +14,7 @@ from starlette.responses import Response
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session
 from mockprovider.errors import NotFound
-from mockprovider.providers.finapi import validate
+from mockprovider.providers.finapi import banks, validate
 from mockprovider.providers.finapi.auth import NAME, require_user
 from mockprovider.providers.finapi.bodies import webform_body
 from mockprovider.providers.finapi.errors import (
@@ -58,12 +58,13 @@ def check_redirect(request: Request, now: float, body: Mapping[str, Any], settin
 
 
 def find_bank(request: Request, now: float, bank: Any, settings: Any) -> dict[str, Any] | None:
-    """The bank the import is for: `bank.id` (any id but `unsupported_bank_ids`) or
-    `bank.search` among the test banks; 422 `BANK_NOT_SUPPORTED` / `BANK_NOT_UNIQUE`."""
+    """The bank the import is for: `bank.id` (a bank of `GET /api/v1/banks`, not in
+    `unsupported_bank_ids`) or `bank.search` among the test banks; 422 `BANK_NOT_SUPPORTED` /
+    `BANK_NOT_UNIQUE`."""
     if not isinstance(bank, dict):
         return None
     if bank.get("id") is not None:
-        if bank["id"] in settings["unsupported_bank_ids"]:
+        if bank["id"] in settings["unsupported_bank_ids"] or not banks.known(bank["id"]):
             raise error(
                 request, now, 422, "BANK_NOT_SUPPORTED", f"Bank {bank['id']} is not supported."
             )

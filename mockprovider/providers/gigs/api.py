@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from mockprovider.core.records import Records
 from mockprovider.core.sessions import Session
 from mockprovider.providers.gigs import events
 from mockprovider.providers.gigs.settings import CREATED
@@ -69,6 +70,7 @@ async def create(request: Request) -> Response:
     session_id, token = events.new_id("csn_"), events.new_id("", 64)
     data: dict[str, Any] = {key: body.get(key) for key in TOP_LEVEL}
     data |= {"project": project, "token_sha256": digest(token)}
+    await _mint_checkout_ids(sandbox.records(NAME), data, session_id)
     session = Session(
         id=session_id,
         provider=NAME,
@@ -86,6 +88,18 @@ async def create(request: Request) -> Response:
     url = f"{ctx.base_url(request)}/{NAME}/checkout/entry?session={session_id}&token={token}"
     content = events.compact(events.session_object(data, session_id, url))
     return Response(content, 201, media_type="application/json")
+
+
+async def _mint_checkout_ids(records: Records, data: dict[str, Any], session_id: str) -> None:
+    """A checkout's subscription and user ids, minted now so the reads (`reads.py`) find them
+    by id; they exist for the API only once the checkout succeeds."""
+    if data["intent"]["type"] != "checkoutNewSubscription":
+        return
+    data["subscription"] = events.new_id("sub_")
+    data["checkout_user"] = data.get("user") or events.new_id("usr_")
+    link = {"session_id": session_id}
+    await records.insert("subscription", data["subscription"], link)
+    await records.put("user", data["checkout_user"], link)  # a given user: its latest checkout
 
 
 def routes() -> list[BaseRoute]:

@@ -18,7 +18,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
 from mockprovider.errors import ProviderError
-from mockprovider.providers.gigs import api, events, pages, validation
+from mockprovider.providers.gigs import api, events, pages, reads, validation
 from mockprovider.providers.gigs.settings import (
     SETTINGS,
     SUBSCRIPTION_ACTIVATED,
@@ -104,7 +104,7 @@ class GigsProvider(BaseProvider):
     page_template = "gigs/connect.html"
 
     def api_routes(self) -> list[BaseRoute]:
-        return api.routes()
+        return api.routes() + reads.routes()
 
     def page_routes(self) -> list[BaseRoute]:
         return pages.routes()
@@ -172,9 +172,10 @@ class GigsProvider(BaseProvider):
         if intent["type"] != "checkoutNewSubscription":
             return [], {}
         settings = ctx.settings
-        ids = {
-            "subscription": events.new_id("sub_"),
-            "user": session.data.get("user") or events.new_id("usr_"),
+        data = session.data  # ids minted with the session (api.py), so the reads find them
+        ids: dict[str, Any] = {
+            "subscription": data.get("subscription") or events.new_id("sub_"),
+            "checkout_user": data.get("checkout_user") or data.get("user") or events.new_id("usr_"),
         }
         plan = intent["checkoutNewSubscription"]["plan"]
         project, url = str(session.data["project"]), str(settings["webhook_url"])
@@ -186,11 +187,12 @@ class GigsProvider(BaseProvider):
         ):
             if event_type in settings["events"]:
                 at = ctx.now + later
-                data = events.subscription_data(
-                    ids["subscription"], plan, ids["user"], state, ctx.now, activated=at
+                payload = events.subscription_data(
+                    ids["subscription"], plan, ids["checkout_user"], state, ctx.now, activated=at
                 )
-                message = events.event(event_type, data, project, url, at)
+                message = events.event(event_type, payload, project, url, at)
                 messages.append(replace(message, delay=later))
+        ids |= {"completed_at": ctx.now, "activates_at": ctx.now + delay}
         return messages, ids
 
     @staticmethod
