@@ -300,3 +300,37 @@ async def test_a_used_link_allows_no_second_payment(client: httpx.AsyncClient) -
     assert "/bank" not in again.text
     await client.post("/_sandbox/clock/advance", json={"seconds": 2})
     assert (await read(client, "link", created["paymentRequestId"]))["status"] == "INACTIVE"
+
+
+async def test_a_magic_user_ends_the_flow_when_hosted_url_opens(client: httpx.AsyncClient) -> None:
+    created = await create(client, "consent", applicationUserId="qa+denied")
+    opened = await client.get(created["hostedUrl"])
+    assert opened.status_code == 303
+    _, target = await status_screen(client, opened.headers["location"])
+    assert target == f"{REDIRECT}?consentRequestId={created['consentRequestId']}&{CANCELLED}"
+
+
+async def test_the_payment_failed_scenario_is_a_rejected_execution(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create(client, "payment")
+    request_id = created["paymentRequestId"]
+    done = await client.post(
+        f"/_sandbox/sessions/{request_id}/outcome", json={"scenario": "payment-failed"}
+    )
+    _, target = await status_screen(client, done.json()["redirect_url"])
+    assert "&error=payment_rejected&" in target
+    payment = (await read(client, "payment", request_id))["payments"][0]
+    assert names(payment["phases"])[-2:] == ["REJECTED", "FINISHED"]
+
+
+async def test_only_authorised_hosted_consents_are_listed(client: httpx.AsyncClient) -> None:
+    authorised = await create(client, "consent", applicationUserId="lister")
+    await create(client, "consent", applicationUserId="lister")  # never answered
+    await create(client, "payment", applicationUserId="lister")
+    await finish(client, authorised, "consentRequestId", "success", "control-api")
+    found = await read(client, "consent", authorised["consentRequestId"])
+    listed = await client.get(
+        "/yapily/consents", params={"filter[applicationUserId]": "lister"}, auth=AUTH
+    )
+    assert [c["id"] for c in listed.json()["data"]] == [found["consentId"]]
