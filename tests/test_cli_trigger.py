@@ -141,3 +141,24 @@ def test_help_shows_an_example() -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "Example:\n    mockprovider trigger topiic success\n" in result.output
+
+
+@pytest.mark.parametrize(
+    ("outcome", "event_type"),
+    [
+        ("success", "hosted_pis.payment_status.completed.v1"),
+        ("capture_failure", "hosted_pis.payment_status.failed.v1"),
+    ],
+)
+def test_trigger_yapily_hosted_runs_a_hosted_payment(
+    mockprovider: SandboxClient, outcome: str, event_type: str
+) -> None:
+    result = run("yapily-hosted", outcome, "--url", mockprovider.url)
+
+    assert result.exit_code == 0, result.output
+    [session] = mockprovider.sessions("yapily")
+    assert session["data"]["hosted"] == "payment"
+    assert session["outcome"] == outcome
+    [queued] = mockprovider.webhooks(session_id=session["id"])
+    assert queued["event_type"] == event_type
+    assert f"{event_type}" in result.stdout

@@ -56,3 +56,11 @@ def trigger_starters() -> dict[str, Starter]:
     from mockprovider.providers.yapily.trigger import start as yapily
 
     return {"topiic": topiic, "gigs": gigs, "bridge": bridge, "yapily": yapily, "finapi": finapi}
+
+
+def trigger_flows() -> dict[str, tuple[str, Starter]]:
+    """Further trigger recipes a provider declares (its `trigger.FLOWS`): recipe name →
+    (provider name, starter), e.g. `mockprovider trigger yapily-hosted success`."""
+    from mockprovider.providers.yapily.trigger import FLOWS as yapily
+
+    return {name: ("yapily", start) for name, start in yapily.items()}

@@ -94,10 +94,18 @@ def trigger(
       mockprovider trigger topiic success
       mockprovider trigger gigs user_abort --url http://127.0.0.1:8600
       mockprovider trigger finapi success --callback http://127.0.0.1:9000/finapi
+      mockprovider trigger yapily-hosted success   (Yapily Hosted Pages, a payment)
     """
-    from mockprovider.app.registry import trigger_starters
+    from mockprovider.app.registry import trigger_flows, trigger_starters
 
     starters = trigger_starters()
+    flows = trigger_flows()
+    if provider in flows:  # a further flow a provider declares (e.g. Yapily Hosted Pages)
+        provider, starter = flows[provider]
+        starters = {**starters, provider: starter}
+    elif provider not in starters:
+        known = ", ".join([*starters, *flows])
+        raise ControlRefused(f"unknown provider {provider!r}; choose one of: {known}")
     _check_choice(provider, outcome, starters)
     with Control(url) as control:
         settings: dict[str, Any] = control.call("GET", f"/providers/{provider}/settings")

@@ -24,12 +24,16 @@ PAYMENT_FAILED = "payment-failed"
 
 
 async def consent_or_404(request: Request, consent_id: str) -> Session:
-    """The Yapily consent `consent_id`; the legacy 404 for an unknown one."""
+    """The Yapily consent `consent_id`; the legacy 404 for an unknown one. A hosted consent
+    request's consent is found by its `consentId` (records kind `consent` → the request's
+    session), once authorised."""
+    sandbox = context(request).sandbox
+    alias = await sandbox.records(NAME).get("consent", consent_id)  # a hosted consent's id
     try:
-        session = await context(request).sandbox.get_session(consent_id)
+        session = await sandbox.get_session(str(alias["session_id"]) if alias else consent_id)
     except NotFound:
         session = None
-    if session is None or session.provider != NAME:
+    if session is None or session.provider != NAME or not views.is_consent(session, consent_id):
         raise errors.legacy(404, f"Consent {consent_id} not found")
     return session
 

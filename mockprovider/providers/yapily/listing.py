@@ -136,6 +136,8 @@ async def list_consents(request: Request) -> Response:
     query = parse_query(request.query_params)
     found = []
     for session in await sandbox.list_sessions(NAME, limit=SCAN_LIMIT):
+        if not views.is_consent(session):  # a hosted request without a consent (yet)
+            continue
         consent = views.consent(session)
         if query.matches(session, consent):
             found.append(consent)

@@ -18,6 +18,9 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
 from mockprovider.providers.yapily import api, callbacks, errors, operations, pages, webhooks
+from mockprovider.providers.yapily.hosted import outcomes as hosted_outcomes
+from mockprovider.providers.yapily.hosted import pages as hosted_pages
+from mockprovider.providers.yapily.hosted.labels import hosted_label, hosted_payment
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
@@ -71,7 +74,7 @@ class YapilyProvider(BaseProvider):
         return api.routes()
 
     def page_routes(self) -> list[BaseRoute]:
-        return pages.routes(self)
+        return pages.routes(self) + hosted_pages.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         return errors.api_error(status, message)
@@ -81,10 +84,14 @@ class YapilyProvider(BaseProvider):
         return {k: str(session.data[k]) for k in keys if session.data.get(k) is not None}
 
     def status_label(self, session: Session) -> str:
+        if session.data.get("hosted"):
+            return hosted_label(session)
         return consent_status(session)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         outcome, data = choice.outcome, session.data
+        if data.get("hosted"):  # Hosted Pages (yapily-hosted.md)
+            return hosted_outcomes.hosted_effects(session, choice, ctx)
         if revoked(session):  # deleted while its bank page was open: no hop, no callback
             page = Page("yapily/used.html", {"consent_status": REVOKED})
             expired = session.status is SessionStatus.EXPIRED  # a late submit after the window
@@ -148,12 +155,12 @@ class YapilyProvider(BaseProvider):
         return {
             "institution": institution.get("name") or data.get("institutionId", ""),
             "institution_id": data.get("institutionId", ""),
-            "kind": data.get("type", "AIS"),
+            "kind": "PIS" if data.get("type") == "HOSTED_PIS" else data.get("type", "AIS"),
             "login": login,
             "prefill": prefill,
             "application_user_id": data.get("applicationUserId") or "",
             "feature_scope": data.get("featureScope") or [],
-            "payment": data.get("paymentRequest") or {},
+            "payment": data.get("paymentRequest") or hosted_payment(data),
         }
 
     def refine_choice(self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]) -> str:

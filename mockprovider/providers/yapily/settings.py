@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockprovider.core.contract import Setting
+from mockprovider.providers.yapily.hosted.settings import HOSTED_SETTINGS
 
 #: Sandbox credentials [GAP: Yapily publishes none]; the id is the spec's §7.3 `applicationId`.
 APPLICATION_KEY = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -55,7 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
         "institutions",
         INSTITUTIONS,
         "Institutions added to the application: {id, name, username?, password?, "
-        "authorisation_window?} (a username means the bank page checks the login).",
+        "authorisation_window?, country?} (a username means the bank page checks the login; "
+        "country, GB if absent, is what the hosted bank picker filters by).",
     ),
     Setting(
         "registered_callbacks",
@@ -96,6 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
         "sha256_hex",
         "Signature value: sha256_hex (sha256=<hex>), hex, or base64 (§7.3 [GAP]).",
     ),
+    *HOSTED_SETTINGS,
 )
 
 

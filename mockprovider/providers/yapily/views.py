@@ -42,11 +42,20 @@ def revoked(session: Session) -> bool:
     return consent_status(session) == REVOKED
 
 
+def is_consent(session: Session, consent_id: str | None = None) -> bool:
+    """A consent: a direct one, or a hosted consent request once it has its `consentId`
+    (Hosted Pages: the consent lives on the request's session under that id)."""
+    if not session.data.get("hosted"):
+        return True
+    found = session.data.get("consentId")
+    return found is not None and (consent_id is None or consent_id == found)
+
+
 def consent(session: Session) -> dict[str, Any]:
     """The `Consent` object; `consentToken` and `authorizedAt` only after success (§9.2 #5),
     `lastConfirmedAt` and `reconfirmBy` only after an extend call."""
     data = session.data
-    values = {**data, "id": session.id, "status": consent_status(session)}
+    values = {**data, "id": data.get("consentId") or session.id, "status": consent_status(session)}
     return {k: values[k] for k in CONSENT_FIELDS if values.get(k) is not None}
 
 
