@@ -113,15 +113,41 @@ def test_something_else_at_the_url_is_named(mockprovider_receiver: WebhookReceiv
     assert result.stderr.startswith(f"error: {mockprovider_receiver.url} is not a mockprovider")
 
 
+@pytest.fixture(params=["default", "ignored"], ids=["sigint-default", "sigint-ignored"])
+def parent_sigint(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test runner's own SIGINT disposition: as in a terminal, or ignored as `nohup`, a
+    background job (`make test &`) and many CI runners leave it. The tests must pass in both."""
+    wanted = signal.SIG_IGN if request.param == "ignored" else signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, wanted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def spawn_with_ctrl_c(argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start `argv` so that SIGINT reaches it as Ctrl-C would, whatever this process does with
+    SIGINT: an ignored signal stays ignored across exec, a handled one is reset to the default
+    (and Python then installs its KeyboardInterrupt handler). Signal dispositions can only be
+    changed from the main thread, where pytest runs tests."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
-def tail_process(mockprovider: SandboxClient) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+def tail_process(
+    mockprovider: SandboxClient, parent_sigint: None
+) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
     """`mockprovider webhooks tail` as a process, its output read line by line; ready once it
     printed its "watching" line."""
     argv = [sys.executable, "-m", "mockprovider", "webhooks", "tail", "--interval", "0.1"]
     env = {**os.environ, "MOCKPROVIDER_URL": mockprovider.url, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
+    process = spawn_with_ctrl_c(argv, env)
     lines = Lines(process)
     try:
         lines.wait_for("watching")
