@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,29 @@ def test_sessions_list_prints_one_line_per_session(mockprovider: SandboxClient) 
     assert [line.split()[1] for line in lines] == [first, second]  # oldest first
     assert lines[0].split()[2:4] == ["topiic", "created"]
     assert lines[1].split()[2:6] == ["topiic", "finished", "Failed", "user_abort"]
+
+
+def column_starts(line: str) -> list[int]:
+    """Where each field of a two-space-separated line starts."""
+    return [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", line)]
+
+
+def test_sessions_list_keeps_its_columns_aligned_for_long_statuses(
+    mockprovider: SandboxClient,
+) -> None:
+    short = start_checkout(mockprovider)
+    mockprovider.complete(short, "success")
+    mockprovider.settings("finapi", callback_url_check="dev")
+    trigger = run("trigger", "finapi", "capture_failure", "--url", mockprovider.url)
+    assert trigger.exit_code == 0, trigger.output
+
+    result = run("sessions", "list", "--url", mockprovider.url)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "COMPLETED_WITH_ERROR" in lines[1], lines
+    assert column_starts(lines[0]) == column_starts(lines[1]), "\n".join(lines)
+    assert len(column_starts(lines[0])) == 7
 
 
 def test_webhooks_list_filters_by_provider_and_session(mockprovider: SandboxClient) -> None:

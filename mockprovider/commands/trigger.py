@@ -17,7 +17,8 @@ from mockprovider.commands.control import (
     one_line_errors,
     url_option,
 )
-from mockprovider.commands.webhooks import delivery_line
+from mockprovider.commands.table import align
+from mockprovider.commands.webhooks import delivery_cells
 
 if TYPE_CHECKING:
     from mockprovider.web.triggering import Starter
@@ -119,8 +120,8 @@ def trigger(
         queued = control.call("GET", "/webhooks", params={"session_id": session_id})["webhooks"]
         hint = "" if queued else f" ({_why_none(provider, settings)})"
         click.echo(f"webhooks  {len(queued)} queued{hint}")
-        for delivery in reversed(queued):
-            click.echo(f"  {delivery_line(delivery)}")
+        for line in align([delivery_cells(d) for d in reversed(queued)]):
+            click.echo(f"  {line}")
 
 
 def _why_none(provider: str, settings: Mapping[str, Any]) -> str:
