@@ -21,7 +21,7 @@ from mockprovider.core.records import Records
 from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
 from mockprovider.core.store import Store
-from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.messages import Delivery, WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 
 #: How far the sandbox clock may run ahead of real time (100 years, in seconds).
@@ -68,6 +68,10 @@ class Sandbox:
     async def now(self) -> float:
         """Sandbox time: the clock plus the shared offset."""
         return self.clock.now() + await self.store.get_clock_offset()
+
+    async def clock_offset(self) -> float:
+        """How far sandbox time has been advanced, in seconds."""
+        return await self.store.get_clock_offset()
 
     async def advance_clock(self, seconds: float) -> float:
         if not math.isfinite(seconds) or seconds < 0:  # NaN would poison the shared offset
@@ -285,6 +289,14 @@ class Sandbox:
         return True
 
     # -- webhooks ---------------------------------------------------------------------------
+    async def list_deliveries(
+        self, *, provider: str | None = None, session_id: str | None = None, limit: int = 200
+    ) -> list[Delivery]:
+        """Webhook deliveries, newest first."""
+        return await self.store.list_deliveries(
+            provider=provider, session_id=session_id, limit=limit
+        )
+
     async def replay(self, delivery_id: str) -> None:
         """Queue the delivery again with the same event id and body."""
         if await self.store.requeue(delivery_id, await self.now()) is None:

@@ -3,17 +3,21 @@ and each provider's settings and scenarios.
 
 Server-rendered from the same views the JSON API returns. Pages refresh their main region every
 two seconds with a few lines of dependency-free JavaScript (`?fragment=1` returns just that
-region), so a flow running in another tab shows up live. Actions are plain HTML forms that
+region), so a flow running in another tab shows up live. The page carries the version (a hash)
+of the region it was rendered with and each fragment its own, so the first poll already swaps in
+what changed since the page was rendered. Actions are plain HTML forms that
 answer 303 back to the page, so everything works without JavaScript too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_seconds
@@ -21,10 +25,27 @@ from mockprovider.core.sessions import SessionStatus
 from mockprovider.core.yamlcheck import parse_duration
 from mockprovider.errors import InvalidInput, NotFound
 from mockprovider.web.context import context
-from mockprovider.web.pages import form_fields, render, see_other
+from mockprovider.web.pages import form_fields, see_other
+from mockprovider.web.pages import render as render_page
 from mockprovider.web.views import delivery_view, session_view
 
 STATUSES = [s.value for s in SessionStatus]
+
+
+LIVE_VERSION = "x-live-version"
+
+
+def render(request: Request, template: str, values: Mapping[str, Any]) -> Response:
+    """A live dashboard page (or, with `?fragment=1`, its live region), with the version of the
+    live region it shows: a hash of the region as rendered from these values."""
+    ctx = context(request)
+    region = ctx.templates.get_template(template).render(
+        base_url=ctx.base_url(request), **{**values, "fragment": True}
+    )
+    version = hashlib.sha1(region.encode(), usedforsecurity=False).hexdigest()[:16]
+    if values.get("fragment"):
+        return HTMLResponse(region, headers={LIVE_VERSION: version, "cache-control": "no-store"})
+    return render_page(request, template, {**values, "live_version": version})
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -38,7 +59,7 @@ async def _common(request: Request) -> dict[str, Any]:
     return {
         "providers": list(sandbox.providers),
         "now_iso": iso_seconds(now),
-        "offset": await sandbox.store.get_clock_offset(),
+        "offset": await sandbox.clock_offset(),
         "fragment": request.query_params.get("fragment") == "1",
     }
 
@@ -51,7 +72,7 @@ async def home(request: Request) -> Response:
     if "status" in filters:
         found = [s for s in found if s.status.value == filters["status"]]
     sessions = [session_view(s, sandbox.provider(s.provider)) for s in found]
-    hooks = await sandbox.store.list_deliveries(provider=filters.get("provider"), limit=50)
+    hooks = await sandbox.list_deliveries(provider=filters.get("provider"), limit=50)
     values = {"sessions": sessions, "webhooks": [delivery_view(d) for d in hooks]}
     values |= {"filters": filters, "statuses": STATUSES} | await _common(request)
     return render(request, "sandbox/dashboard.html", values)
@@ -61,7 +82,7 @@ async def timeline(request: Request) -> Response:
     """One session: every step, the redirect, each webhook with every attempt."""
     sandbox = context(request).sandbox
     session = await sandbox.get_session(request.path_params["session_id"])
-    hooks = await sandbox.store.list_deliveries(session_id=session.id, limit=500)
+    hooks = await sandbox.list_deliveries(session_id=session.id, limit=500)
     values = {
         "session": session_view(session, sandbox.provider(session.provider)),
         "webhooks": [delivery_view(d) for d in reversed(hooks)],
@@ -95,12 +116,20 @@ async def replay(request: Request) -> Response:
 
 
 async def advance(request: Request) -> Response:
+    """Advance the clock by a duration (`by`), or to just past a session's expiry (`session`,
+    from a closed-tab page), then show where the effect is seen."""
     form = await form_fields(request)
+    sandbox = context(request).sandbox
+    if form.get("session"):
+        session = await sandbox.get_session(form["session"])
+        await sandbox.advance_clock(max(0.0, session.expires_at - await sandbox.now()) + 1.0)
+        base = context(request).base_url(request)
+        return see_other(f"{base}/_sandbox/ui/sessions/{session.id}")
     try:
         seconds = parse_duration(form.get("by", "").strip())
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    await context(request).sandbox.advance_clock(seconds)
+    await sandbox.advance_clock(seconds)
     return see_other(_back(request, "/_sandbox/"))
 
 
