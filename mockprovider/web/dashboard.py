@@ -22,14 +22,17 @@ from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_seconds
 from mockprovider.core.sessions import SessionStatus
+from mockprovider.core.webhooks.messages import DeliveryStatus
 from mockprovider.core.yamlcheck import parse_duration
 from mockprovider.errors import InvalidInput, NotFound
 from mockprovider.web.context import context
 from mockprovider.web.pages import form_fields, see_other
 from mockprovider.web.pages import render as render_page
+from mockprovider.web.timeline import pretty, timeline_steps
 from mockprovider.web.views import delivery_view, session_view
 
 STATUSES = [s.value for s in SessionStatus]
+HOOK_STATUSES = [s.value for s in DeliveryStatus]
 
 
 LIVE_VERSION = "x-live-version"
@@ -65,27 +68,50 @@ async def _common(request: Request) -> dict[str, Any]:
 
 
 async def home(request: Request) -> Response:
-    """Sessions (filtered by provider and status) and the latest deliveries."""
+    """Sessions (filtered by provider and status) and the latest deliveries (by provider,
+    delivery status and event type)."""
     sandbox = context(request).sandbox
     filters = _filters(request)
     found = await sandbox.list_sessions(filters.get("provider"), limit=200)
     if "status" in filters:
         found = [s for s in found if s.status.value == filters["status"]]
     sessions = [session_view(s, sandbox.provider(s.provider)) for s in found]
-    hooks = await sandbox.list_deliveries(provider=filters.get("provider"), limit=50)
-    values = {"sessions": sessions, "webhooks": [delivery_view(d) for d in hooks]}
+    hooks = await sandbox.list_deliveries(provider=filters.get("provider"), limit=500)
+    query = request.query_params
+    hook_filters = {k: query[k] for k in ("hook_status", "event") if query.get(k)}
+    shown = [
+        d
+        for d in hooks
+        if d.status.value == hook_filters.get("hook_status", d.status.value)
+        and d.event_type == hook_filters.get("event", d.event_type)
+    ]
+    values = {
+        "sessions": sessions,
+        "webhooks": [delivery_view(d) for d in shown[:50]],
+        "hook_filters": hook_filters,
+        "hook_statuses": HOOK_STATUSES,
+        "event_types": sorted({d.event_type for d in hooks}),
+    }
     values |= {"filters": filters, "statuses": STATUSES} | await _common(request)
     return render(request, "sandbox/dashboard.html", values)
 
 
 async def timeline(request: Request) -> Response:
-    """One session: every step, the redirect, each webhook with every attempt."""
+    """One session: every step, the redirect and each webhook attempt as one ordered list, then
+    each webhook's body and headers (pretty and exact)."""
     sandbox = context(request).sandbox
     session = await sandbox.get_session(request.path_params["session_id"])
-    hooks = await sandbox.list_deliveries(session_id=session.id, limit=500)
+    hooks = [
+        delivery_view(d)
+        for d in reversed(await sandbox.list_deliveries(session_id=session.id, limit=500))
+    ]
+    view = session_view(session, sandbox.provider(session.provider))
+    for hook in hooks:
+        hook["pretty_body"] = pretty(hook["body"])
     values = {
-        "session": session_view(session, sandbox.provider(session.provider)),
-        "webhooks": [delivery_view(d) for d in reversed(hooks)],
+        "session": view,
+        "steps": timeline_steps(view, hooks),
+        "webhooks": hooks,
         "choices": sandbox.choices(session.provider) if session.is_open else [],
     }
     return render(request, "sandbox/timeline.html", values | await _common(request))

@@ -11,6 +11,7 @@ API with the sandbox credentials (the registry's starters), so no provider is na
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -194,3 +195,126 @@ def test_the_first_live_update_shows_what_changed_since_the_page_was_rendered(
     for session_id in created:  # the first poll (2 s) must bring them, not only record them
         expect(page.get_by_text(session_id)).to_be_visible(timeout=5_000)
     tester.check("live dashboard")
+
+
+@dataclass(frozen=True)
+class Finished:
+    session_id: str
+    delivery: dict[str, Any]
+
+
+def finished_flow(server: ServerProcess, provider: str, webhook_url: str) -> Finished:
+    """A `provider` session completed with success whose first webhook was attempted."""
+    server.control("PUT", f"/providers/{provider}/settings", {"webhook_url": webhook_url})
+    session_id = start(server, provider)["id"]
+    server.control("POST", f"/sessions/{session_id}/outcome", {"outcome": "success"})
+    delivery = server.wait_for_delivery(session_id, lambda d: bool(d["attempts"]))
+    return Finished(session_id, delivery)
+
+
+@pytest.fixture
+def two_flows(qa_server: ServerProcess) -> tuple[Finished, Finished]:
+    """A Topiic flow whose webhook was delivered (to the sandbox's inbox) and a Gigs flow whose
+    webhooks fail (nothing listens on port 9)."""
+    qa_server.reset()
+    good = finished_flow(qa_server, "topiic", f"{qa_server.base_url}/_sandbox/inbox")
+    bad = finished_flow(qa_server, "gigs", "http://127.0.0.1:9/hooks")
+    return good, bad
+
+
+def test_deliveries_show_what_a_tester_checks_and_filter(
+    qa_server: ServerProcess, tester: Watched, two_flows: tuple[Finished, Finished]
+) -> None:
+    good, bad = two_flows
+    page = tester.page
+    page.goto(f"{qa_server.base_url}/_sandbox/")
+    table = page.locator("section[aria-labelledby=hooks-h] table")
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers[:6] == ["Time", "Provider", "Event", "Status", "Attempts", "Last response"]
+    row = table.locator("tbody tr").filter(
+        has=page.locator(f"a[href$='/_sandbox/ui/sessions/{good.session_id}']")
+    )
+    expect(row).to_contain_text("topiic")
+    expect(row).to_contain_text("checkout.completed")
+    expect(row).to_contain_text("delivered")
+    expect(row).to_contain_text("HTTP 200")
+    expect(row.locator("time")).to_have_text(good.delivery["attempts"][-1]["at"])
+    tester.check("deliveries")
+
+    page.locator("#f-hook-status").select_option("delivered")
+    page.get_by_role("button", name="Filter deliveries").click()
+
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("checkout.completed")
+    page.locator("#f-hook-status").select_option("")
+    page.locator("#f-event").select_option(bad.delivery["event_type"])
+    page.get_by_role("button", name="Filter deliveries").click()
+    expect(rows.first).to_contain_text(bad.delivery["event_type"])
+    assert all(bad.delivery["event_type"] in text for text in rows.all_inner_texts())
+
+    rows.first.get_by_role("link").click()
+
+    page.wait_for_url(f"**/_sandbox/ui/sessions/{bad.session_id}")
+    tester.check("the session from its delivery")
+
+
+def test_a_timeline_is_one_ordered_list_with_every_attempt(
+    qa_server: ServerProcess, tester: Watched, two_flows: tuple[Finished, Finished]
+) -> None:
+    _, bad = two_flows
+    page = tester.page
+    page.goto(f"{qa_server.base_url}/_sandbox/ui/sessions/{bad.session_id}")
+    qa_server.wait_for_delivery(
+        bad.session_id,
+        lambda d: d["event_type"] != bad.delivery["event_type"] and bool(d["attempts"]),
+    )
+    page.goto(f"{qa_server.base_url}/_sandbox/ui/sessions/{bad.session_id}")
+    steps = page.get_by_role("list", name="Timeline").locator("li")
+    titles = [s.locator("strong").inner_text() for s in steps.all()]
+    assert titles, "no timeline"
+    event = bad.delivery["event_type"]
+    assert titles.index("created") < titles.index("finished") < titles.index("redirect")
+    assert titles.index("finished") < titles.index("webhook queued")  # what the outcome queued
+    for delivery in qa_server.webhooks(bad.session_id):  # every attempt, after its queueing
+        for attempt in delivery["attempts"]:
+            title = f"webhook {delivery['event_type']} attempt {attempt['number']}"
+            assert title in titles, (title, titles)
+    times = [s.locator("time").inner_text() for s in steps.all()]
+    assert times == sorted(times)
+    attempt = steps.filter(has_text=f"webhook {event} attempt 1")
+    expect(attempt).to_contain_text(str(bad.delivery["attempts"][0]["error"]))
+    expect(attempt).to_contain_text(f"in {bad.delivery['attempts'][0]['duration_ms']} ms")
+    tester.check("timeline")
+
+
+def test_bodies_are_pretty_with_the_exact_signed_bytes_and_copy_buttons(
+    qa_server: ServerProcess, browser: Browser, two_flows: tuple[Finished, Finished]
+) -> None:
+    good, _ = two_flows
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        tester = watch(context.new_page())
+        page = tester.page
+        page.goto(f"{qa_server.base_url}/_sandbox/ui/sessions/{good.session_id}")
+        hook = page.locator("section[aria-labelledby=hooks-h] > details").first
+        exact = hook.get_by_label("Body, exact bytes")
+        expect(exact).to_be_hidden()
+        expected = json.dumps(json.loads(good.delivery["body"]), indent=2, ensure_ascii=False)
+        assert hook.get_by_label("Body, pretty-printed").inner_text() == expected
+
+        hook.get_by_text("Exact bytes that were signed").click()
+
+        expect(exact).to_be_visible()
+        assert exact.inner_text() == good.delivery["body"]
+        hook.get_by_role("button", name="Copy body").click()
+        expect(hook.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == good.delivery["body"]
+        hook.get_by_role("button", name="Copy headers").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        for name, value in good.delivery["headers"].items():  # the signature header among them
+            assert f"{name}: {value}" in copied
+        tester.check("bodies")
+    finally:
+        context.close()
