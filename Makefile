@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test lint typecheck pytest bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ serve: $(STAMP)
 	$(BIN)/mockprovider serve
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check mockprovider tests bench
-	$(BIN)/ruff format --check mockprovider tests bench
+	$(BIN)/ruff check mockprovider tests bench docs
+	$(BIN)/ruff format --check mockprovider tests bench docs
 
 typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/run.py
+
+# The README's pictures, from a real `serve` in headless Chromium (/usr/bin/chromium).
+screenshots: $(DEVSTAMP)
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache

@@ -23,7 +23,11 @@ def timeline_steps(
     times the session's steps come first."""
     steps: list[tuple[str, int, int, dict[str, Any]]] = []
     for i, item in enumerate(session["history"]):
-        details = {k: v for k, v in item.items() if k not in HIDDEN and v not in (None, "", [])}
+        details = {
+            k: ", ".join(map(str, v)) if isinstance(v, list) else v
+            for k, v in item.items()
+            if k not in HIDDEN and v not in (None, "", [])
+        }
         steps.append(
             (item["at"], 0, i, _step(item["at"], "session", str(item["event"]), **details))
         )
