@@ -168,16 +168,28 @@ def test_every_timeline_fits(qa_server: ServerProcess, tester: Watched) -> None:
         tester.check(f"{provider} timeline")
 
 
+#: How each provider's page shows an inline problem: the fields typed, the button pressed.
+PROBLEMS = {
+    "topiic": ({"#card_number": "4242 4242 4242 4241"}, "success", "not valid"),
+    "gigs": ({}, "capture_failure", ""),
+    "yapily": ({"#username": "someone", "#password": "wrong"}, "success", "Incorrect"),
+    "finapi": ({"#tan": "000000"}, "success", "Wrong TAN"),
+}
+
+
+@pytest.mark.parametrize("provider", list(PROBLEMS))
 def test_an_inline_problem_is_announced_focused_and_in_view(
-    qa_server: ServerProcess, tester: Watched
+    qa_server: ServerProcess, tester: Watched, provider: str
 ) -> None:
+    fields, button, text = PROBLEMS[provider]
     page = tester.page
-    page.goto(start(qa_server, "topiic")["hosted_url"])
-    page.locator("#card_number").fill("4242 4242 4242 4241")
-    page.locator("button[name=outcome][value=success]").click()
+    page.goto(start(qa_server, provider)["hosted_url"])
+    for selector, value in fields.items():
+        page.locator(selector).fill(value)
+    page.locator(f"button[name=outcome][value={button}]").click()
 
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("not valid")
+    expect(alert).to_contain_text(text)
     expect(alert).to_be_focused()
     expect(alert).to_be_in_viewport()
 

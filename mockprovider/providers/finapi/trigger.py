@@ -11,23 +11,26 @@ from typing import Any
 import httpx
 
 from mockprovider.providers.finapi.settings import TEST_BANKS
-from mockprovider.providers.finapi.validate import url_problem
 from mockprovider.web.triggering import TriggerRefused, answer
 
 OAUTH = "/finapi/api/v2/oauth/token"
 
 
-def check_callback(url: str, settings: Mapping[str, Any], base: str) -> None:
-    """Refuse, before creating anything, a callback the create call would refuse, saying which
-    setting accepts it and how to change it."""
-    mode = str(settings["callback_url_check"])
-    if mode != "faithful" or url_problem(url, mode) is None:
-        return
-    raise TriggerRefused(
+def refused_callback(response: httpx.Response, url: str, base: str) -> TriggerRefused | None:
+    """If the create call refused the callback (the faithful `callback_url_check`), an error
+    saying which setting accepts it and how to change it."""
+    if response.status_code != 400:
+        return None
+    try:
+        fields = [e.get("field") for e in response.json().get("errors") or []]
+    except (ValueError, AttributeError):
+        return None
+    if "callbacks.finalised" not in fields:
+        return None
+    return TriggerRefused(
         f"finAPI's callback_url_check is faithful: callbacks must be HTTPS URLs with a dotted "
         f"host, as finAPI requires, so {url} is refused; for a local callback switch the check "
-        "to dev first: curl -X PUT "
-        f"{base}/_sandbox/providers/finapi/settings "
+        f"to dev first: curl -X PUT {base}/_sandbox/providers/finapi/settings "
         "-H 'content-type: application/json' -d '{\"callback_url_check\": \"dev\"}'"
     )
 
@@ -35,8 +38,6 @@ def check_callback(url: str, settings: Mapping[str, Any], base: str) -> None:
 async def start(http: httpx.AsyncClient, settings: Mapping[str, Any]) -> str:
     """Create the web form; its id."""
     callback = str(settings.get("webhook_url") or "")
-    if callback:
-        check_callback(callback, settings, str(http.base_url).rstrip("/"))
     client = {
         "client_id": str(settings["client_id"]),
         "client_secret": str(settings["client_secret"]),
@@ -51,4 +52,8 @@ async def start(http: httpx.AsyncClient, settings: Mapping[str, Any]) -> str:
         body["callbacks"] = {"finalised": callback}
     path = "/finapi/api/webForms/bankConnectionImport"
     headers = {"Authorization": f"Bearer {token}"}
-    return str(answer(await http.post(path, json=body, headers=headers), 201, f"POST {path}")["id"])
+    created = await http.post(path, json=body, headers=headers)
+    refused = refused_callback(created, callback, str(http.base_url).rstrip("/"))
+    if refused is not None:
+        raise refused
+    return str(answer(created, 201, f"POST {path}")["id"])
