@@ -9,7 +9,7 @@ DEVSTAMP := $(VENV)/.installed-dev
 GIGSVENV ?= .venv-gigs
 GIGSSTAMP := $(GIGSVENV)/.installed
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test lint typecheck pytest bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ serve: $(STAMP)
 	$(BIN)/mockprovider serve
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check mockprovider tests bench
-	$(BIN)/ruff format --check mockprovider tests bench
+	$(BIN)/ruff check mockprovider tests bench docs
+	$(BIN)/ruff format --check mockprovider tests bench docs
 
 typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
@@ -45,6 +45,10 @@ test: lint typecheck pytest
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/run.py
+
+# The README's pictures, from a real `serve` in headless Chromium (/usr/bin/chromium).
+screenshots: $(DEVSTAMP)
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) $(GIGSVENV) dist build .mypy_cache .ruff_cache .pytest_cache

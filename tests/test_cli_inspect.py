@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,29 @@ def test_sessions_list_prints_one_line_per_session(mockprovider: SandboxClient) 
     assert [line.split()[1] for line in lines] == [first, second]  # oldest first
     assert lines[0].split()[2:4] == ["topiic", "created"]
     assert lines[1].split()[2:6] == ["topiic", "finished", "Failed", "user_abort"]
+
+
+def column_starts(line: str) -> list[int]:
+    """Where each field of a two-space-separated line starts."""
+    return [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", line)]
+
+
+def test_sessions_list_keeps_its_columns_aligned_for_long_statuses(
+    mockprovider: SandboxClient,
+) -> None:
+    short = start_checkout(mockprovider)
+    mockprovider.complete(short, "success")
+    mockprovider.settings("finapi", callback_url_check="dev")
+    trigger = run("trigger", "finapi", "capture_failure", "--url", mockprovider.url)
+    assert trigger.exit_code == 0, trigger.output
+
+    result = run("sessions", "list", "--url", mockprovider.url)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "COMPLETED_WITH_ERROR" in lines[1], lines
+    assert column_starts(lines[0]) == column_starts(lines[1]), "\n".join(lines)
+    assert len(column_starts(lines[0])) == 7
 
 
 def test_webhooks_list_filters_by_provider_and_session(mockprovider: SandboxClient) -> None:
@@ -113,15 +137,41 @@ def test_something_else_at_the_url_is_named(mockprovider_receiver: WebhookReceiv
     assert result.stderr.startswith(f"error: {mockprovider_receiver.url} is not a mockprovider")
 
 
+@pytest.fixture(params=["default", "ignored"], ids=["sigint-default", "sigint-ignored"])
+def parent_sigint(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test runner's own SIGINT disposition: as in a terminal, or ignored as `nohup`, a
+    background job (`make test &`) and many CI runners leave it. The tests must pass in both."""
+    wanted = signal.SIG_IGN if request.param == "ignored" else signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, wanted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def spawn_with_ctrl_c(argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start `argv` so that SIGINT reaches it as Ctrl-C would, whatever this process does with
+    SIGINT: an ignored signal stays ignored across exec, a handled one is reset to the default
+    (and Python then installs its KeyboardInterrupt handler). Signal dispositions can only be
+    changed from the main thread, where pytest runs tests."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
-def tail_process(mockprovider: SandboxClient) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+def tail_process(
+    mockprovider: SandboxClient, parent_sigint: None
+) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
     """`mockprovider webhooks tail` as a process, its output read line by line; ready once it
     printed its "watching" line."""
     argv = [sys.executable, "-m", "mockprovider", "webhooks", "tail", "--interval", "0.1"]
     env = {**os.environ, "MOCKPROVIDER_URL": mockprovider.url, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
+    process = spawn_with_ctrl_c(argv, env)
     lines = Lines(process)
     try:
         lines.wait_for("watching")

@@ -4,6 +4,10 @@ are queued (and reach the plugin's receiver)."""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -81,6 +85,62 @@ def test_a_scenario_completes_the_session(mockprovider: SandboxClient) -> None:
     mockprovider.wait_for_webhook("checkout.failed")
 
 
+def test_a_scenario_name_is_a_valid_choice(mockprovider: SandboxClient) -> None:
+    result = run("topiic", "declined", "--url", mockprovider.url)
+
+    assert result.exit_code == 0, result.output
+    [session] = mockprovider.sessions("topiic")
+    assert (session["scenario"], session["outcome"]) == ("declined", "capture_failure")
+    unknown = run("topiic", "nope", "--url", mockprovider.url)
+    assert unknown.exit_code == 1
+    assert "or one of its scenarios: cancelled, declined, late-webhook" in unknown.stderr
+
+
+def examples() -> list[list[str]]:
+    """Every `mockprovider trigger …` example of the command's help and of the README."""
+    helped = run("--help").output.splitlines()
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").splitlines()
+    lines = [line.strip().removeprefix("$ ") for line in helped + readme]
+    found = [shlex.split(line) for line in lines if line.startswith("mockprovider trigger ")]
+    return [argv[2:] for argv in found]
+
+
+@pytest.mark.parametrize("args", examples(), ids=" ".join)
+def test_every_example_works_as_written_on_a_fresh_sandbox(
+    mockprovider: SandboxClient, args: list[str]
+) -> None:
+    if "--url" in args:  # the example's sandbox is the default one; this test's is elsewhere
+        del args[args.index("--url") : args.index("--url") + 2]
+
+    result = run(*args, "--url", mockprovider.url)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("session   ")
+
+
+def test_a_callback_the_faithful_check_refuses_says_which_setting_to_change(
+    mockprovider: SandboxClient, mockprovider_receiver: WebhookReceiver
+) -> None:
+    callback = mockprovider_receiver.url_for("finapi")
+    refused = run("finapi", "success", "--callback", callback, "--url", mockprovider.url)
+
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: finAPI's callback_url_check is faithful")
+    assert f"{callback} is refused" in refused.stderr
+    command = refused.stderr.split("first: ", 1)[1].strip()
+    assert command == (
+        f"curl -X PUT {mockprovider.url}/_sandbox/providers/finapi/settings "
+        """-H 'content-type: application/json' -d '{"callback_url_check": "dev"}'"""
+    )
+    assert mockprovider.sessions() == []
+    subprocess.run(shlex.split(command), check=True, capture_output=True)  # as the error says
+
+    done = run("finapi", "success", "--callback", callback, "--url", mockprovider.url)
+
+    assert done.exit_code == 0, done.output
+    mockprovider.wait_for_webhook("webForm.finalised", provider="finapi")
+
+
 def test_without_a_webhook_url_it_says_why_nothing_was_queued(
     mockprovider: SandboxClient,
 ) -> None:
@@ -102,7 +162,7 @@ def test_without_a_webhook_url_it_says_why_nothing_was_queued(
         (
             ["gigs", "paid"],
             "error: unknown outcome 'paid' for gigs; choose one of: success, user_abort, "
-            "capture_failure, expiry, bad_config, closed_tab",
+            "capture_failure, expiry, bad_config, closed_tab; or one of its scenarios: ",
         ),
         (
             ["topiic", "success", "--scenario", "provisioning-error"],

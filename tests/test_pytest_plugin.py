@@ -184,6 +184,23 @@ INNER["test_readme"] = "\n\n".join(readme_examples())
 OUTCOME = re.compile(r"^(test_\w+\.py::\S+) (PASSED|FAILED|ERROR|SKIPPED)", re.M)
 
 
+#: A user's run: no configuration file, only pytest and mockprovider's plugin (this venv's
+#: pytest-asyncio, a dev tool here, would add its own warning about its unset loop scope),
+#: every deprecation an error and leaked sockets shown (as `python -X dev` would).
+USERS_RUN = (
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:asyncio",
+    "-W",
+    "error::DeprecationWarning",
+    "-W",
+    "error::PendingDeprecationWarning",
+    "-W",
+    "always::ResourceWarning",
+)
+
+
 @pytest.fixture(scope="module")
 def runs() -> dict[str, pytest.RunResult]:
     return {}
@@ -194,9 +211,8 @@ def inner(pytester: pytest.Pytester, runs: dict[str, pytest.RunResult]) -> pytes
     """The one inner run of every file in `INNER` (made by the first test that asks)."""
     if "all" not in runs:
         pytester.makeconftest(CONFTEST)
-        pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
         pytester.makepyfile(**INNER)
-        runs["all"] = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+        runs["all"] = pytester.runpytest_subprocess("-v", *USERS_RUN)
     return runs["all"]
 
 
@@ -263,6 +279,13 @@ def test_a_missed_webhook_lists_what_did_arrive(inner: pytest.RunResult) -> None
     )
     nothing = pytest.LineMatcher(section(inner, "test_nothing_queued").splitlines())
     nothing.fnmatch_lines(["*deliveries: none", "*(topiic) created", "*hint: nothing was queued*"])
+
+
+def test_a_users_run_shows_no_warning(inner: pytest.RunResult) -> None:
+    """Neither the plugin nor the README's examples leave a warning in the user's summary."""
+    output = inner.stdout.str()
+    assert "warnings summary" not in output, output
+    assert not re.search(r"\d+ warnings?\b", output.splitlines()[-1]), output.splitlines()[-1]
 
 
 def test_advance_expires_a_session(inner: pytest.RunResult) -> None:

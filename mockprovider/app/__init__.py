@@ -31,6 +31,7 @@ from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
 from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
+from mockprovider.web.favicon import favicon_routes
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
 from mockprovider.web.mount import provider_mount
@@ -60,6 +61,7 @@ def load_all_scenarios(config: Config, providers: Sequence[WebProvider]) -> Scen
 def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     sandbox_routes = control_routes() + inbox_routes() + dashboard_routes()
     routes: list[BaseRoute] = [Mount("/_sandbox", routes=sandbox_routes, name="sandbox")]
+    routes += favicon_routes()
     for provider in providers:
         pages = provider.page_routes() + hosted_routes(provider)
         faults = Middleware(ApiFaultsMiddleware, provider=provider, pages=pages)

@@ -8,22 +8,21 @@ from typing import Any
 import click
 
 from mockprovider.commands.control import Control, one_line_errors, url_option
+from mockprovider.commands.table import align
 
 
-def session_line(session: Mapping[str, Any]) -> str:
-    """created, id, provider, status (provider's name), outcome or scenario, expiry."""
+def session_cells(session: Mapping[str, Any]) -> list[str]:
+    """created, id, provider, status, the provider's status, outcome or scenario, expiry."""
     choice = session.get("scenario") or session.get("outcome") or "-"
-    return "  ".join(
-        [
-            str(session["created_at"]),
-            str(session["id"]),
-            f"{session['provider']:8}",
-            f"{session['status']:9}",
-            f"{session.get('provider_status') or '-':16}",
-            f"{choice:20}",
-            f"expires {session['expires_at']}",
-        ]
-    )
+    return [
+        str(session["created_at"]),
+        str(session["id"]),
+        str(session["provider"]),
+        str(session["status"]),
+        str(session.get("provider_status") or "-"),
+        str(choice),
+        f"expires {session['expires_at']}",
+    ]
 
 
 @click.group()
@@ -54,5 +53,5 @@ def list_(provider: str | None, limit: int, url: str) -> None:
         found = control.call("GET", "/sessions", params=params)["sessions"]
         if not found:
             click.echo("no sessions", err=True)
-        for session in reversed(found):
-            click.echo(session_line(session))
+        for line in align([session_cells(s) for s in reversed(found)]):
+            click.echo(line)

@@ -5,7 +5,7 @@ complete it through the control API, so a webhook handler can be exercised with 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,46 +17,44 @@ from mockprovider.commands.control import (
     one_line_errors,
     url_option,
 )
-from mockprovider.commands.webhooks import delivery_line
+from mockprovider.commands.table import align
+from mockprovider.commands.webhooks import delivery_cells
 
 if TYPE_CHECKING:
     from mockprovider.web.triggering import Starter
 
 
-def _outcomes() -> dict[str, list[str]]:
-    from mockprovider.app.registry import all_providers
-
-    return {p.name: [o.name for o in p.outcomes] for p in all_providers()}
-
-
-def _check_choice(provider: str, outcome: str, starters: Mapping[str, Starter]) -> None:
-    if provider not in starters:
-        raise ControlRefused(f"unknown provider {provider!r}; choose one of: {', '.join(starters)}")
-    valid = _outcomes().get(provider, [])
-    if outcome not in valid:
-        raise ControlRefused(
-            f"unknown outcome {outcome!r} for {provider}; choose one of: {', '.join(valid)}"
-        )
+def _check_provider(provider: str, known: Sequence[str]) -> None:
+    if provider not in known:
+        raise ControlRefused(f"unknown provider {provider!r}; choose one of: {', '.join(known)}")
 
 
-def _check_scenario(control: Control, provider: str, outcome: str, scenario: str) -> None:
-    """The scenario exists for `provider` on the server and ends with `outcome`."""
+def _choice(control: Control, provider: str, outcome: str, scenario: str | None) -> dict[str, str]:
+    """The control API's choice: OUTCOME may also name one of the provider's scenarios (as on
+    the hosted page); `--scenario` must end with OUTCOME."""
     listed = control.call("GET", "/providers")["providers"]
-    found = {
-        s["name"]: s["outcome"]
-        for p in listed
-        if p["name"] == provider
-        for s in p.get("scenarios") or []
-    }
-    if scenario not in found:
-        names = ", ".join(found) or "none"
+    spec: dict[str, Any] = next((p for p in listed if p["name"] == provider), {})
+    outcomes = [o["name"] for o in spec.get("outcomes") or []]
+    scenarios = {s["name"]: s["outcome"] for s in spec.get("scenarios") or []}
+    if scenario is None and outcome in scenarios and outcome not in outcomes:
+        return {"scenario": outcome}
+    if outcome not in outcomes:
+        raise ControlRefused(
+            f"unknown outcome {outcome!r} for {provider}; choose one of: {', '.join(outcomes)}; "
+            f"or one of its scenarios: {', '.join(scenarios) or 'none'}"
+        )
+    if scenario is None:
+        return {"outcome": outcome}
+    if scenario not in scenarios:
+        names = ", ".join(scenarios) or "none"
         raise ControlRefused(
             f"unknown scenario {scenario!r} for {provider}; choose one of: {names}"
         )
-    if found[scenario] != outcome:
+    if scenarios[scenario] != outcome:
         raise ControlRefused(
-            f"scenario {scenario!r} ends with outcome {found[scenario]!r}, not {outcome!r}"
+            f"scenario {scenario!r} ends with outcome {scenarios[scenario]!r}, not {outcome!r}"
         )
+    return {"scenario": scenario}
 
 
 async def _start(url: str, starter: Starter, settings: Mapping[str, Any]) -> str:
@@ -86,15 +84,20 @@ def trigger(
     provider: str, outcome: str, scenario: str | None, callback: str | None, url: str
 ) -> None:
     """Create a PROVIDER session through its own API (with the sandbox credentials of its
-    settings) and complete it with OUTCOME; print the session, the redirect URL and the
+    settings) and complete it with OUTCOME (an outcome, or one of the provider's scenarios);
+    print the session, the redirect URL and the
     webhooks queued.
 
     \b
     Example:
       mockprovider trigger topiic success
+      mockprovider trigger topiic declined
       mockprovider trigger gigs user_abort --url http://127.0.0.1:8600
-      mockprovider trigger finapi success --callback http://127.0.0.1:9000/finapi
-      mockprovider trigger yapily-hosted success   (Yapily Hosted Pages, a payment)
+      mockprovider trigger finapi success --callback https://hooks.example.com/finapi
+      mockprovider trigger yapily-hosted success
+
+    finAPI's callback must pass its callback_url_check setting: faithful by default (HTTPS, a
+    dotted host); a local http:// callback needs it set to dev first, as the error says.
     """
     from mockprovider.app.registry import trigger_flows, trigger_starters
 
@@ -103,10 +106,8 @@ def trigger(
     if provider in flows:  # a further flow a provider declares (e.g. Yapily Hosted Pages)
         provider, starter = flows[provider]
         starters = {**starters, provider: starter}
-    elif provider not in starters:
-        known = ", ".join([*starters, *flows])
-        raise ControlRefused(f"unknown provider {provider!r}; choose one of: {known}")
-    _check_choice(provider, outcome, starters)
+    else:
+        _check_provider(provider, [*starters, *flows])
     with Control(url) as control:
         settings: dict[str, Any] = control.call("GET", f"/providers/{provider}/settings")
         per_request = "webhook_url" not in settings
@@ -117,11 +118,9 @@ def trigger(
                     f"{provider} sends webhooks to its webhook_url setting"
                 )
             settings["webhook_url"] = callback
-        if scenario is not None:
-            _check_scenario(control, provider, outcome, scenario)
+        choice = _choice(control, provider, outcome, scenario)
         session_id = asyncio.run(_start(control.url, starters[provider], settings))
         click.echo(f"session   {session_id} ({provider}) created through the {provider} API")
-        choice = {"scenario": scenario} if scenario else {"outcome": outcome}
         done = control.call("POST", f"/sessions/{session_id}/outcome", body=choice)
         view = done["session"]
         click.echo(f"outcome   {view.get('outcome') or outcome}: {view['status']}")
@@ -129,8 +128,8 @@ def trigger(
         queued = control.call("GET", "/webhooks", params={"session_id": session_id})["webhooks"]
         hint = "" if queued else f" ({_why_none(provider, settings, per_request)})"
         click.echo(f"webhooks  {len(queued)} queued{hint}")
-        for delivery in reversed(queued):
-            click.echo(f"  {delivery_line(delivery)}")
+        for line in align([delivery_cells(d) for d in reversed(queued)]):
+            click.echo(f"  {line}")
 
 
 def _why_none(provider: str, settings: Mapping[str, Any], per_request: bool) -> str:

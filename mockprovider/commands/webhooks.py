@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from mockprovider.commands.control import Control, one_line_errors, url_option
+from mockprovider.commands.table import GAP, align
 
 #: How many deliveries `tail` asks for on each poll (newest first).
 TAIL_WINDOW = 500
@@ -24,21 +25,30 @@ def attempts_text(delivery: Mapping[str, Any]) -> str:
     return text
 
 
-def delivery_line(delivery: Mapping[str, Any]) -> str:
-    """One line: time of the last change, provider, event type, status, attempts, url, id."""
+def delivery_cells(delivery: Mapping[str, Any]) -> list[str]:
+    """Time of the last change, provider, event type, status, attempts, url, id."""
     attempts = delivery.get("attempts") or []
     at = attempts[-1]["at"] if attempts else delivery.get("created_at") or "-"
-    return "  ".join(
-        [
-            str(at),
-            f"{delivery.get('provider') or '-':8}",
-            f"{delivery['event_type']:26}",
-            f"{delivery['status']:9}",
-            f"{attempts_text(delivery):28}",
-            str(delivery["url"]),
-            str(delivery["id"]),
-        ]
-    )
+    return [
+        str(at),
+        str(delivery.get("provider") or "-"),
+        str(delivery["event_type"]),
+        str(delivery["status"]),
+        attempts_text(delivery),
+        str(delivery["url"]),
+        str(delivery["id"]),
+    ]
+
+
+#: `tail` prints one line at a time, so it pads to fixed widths (wide enough for every
+#: provider's event types and statuses) instead of measuring a table.
+WIDTHS = (24, 8, 32, 9, 28, 0, 0)
+
+
+def delivery_line(delivery: Mapping[str, Any]) -> str:
+    """One delivery as `tail` prints it."""
+    cells = delivery_cells(delivery)
+    return GAP.join(cell.ljust(width) for cell, width in zip(cells, WIDTHS, strict=True))
 
 
 @click.group()
@@ -70,8 +80,8 @@ def list_(provider: str | None, session_id: str | None, limit: int, url: str) ->
         found = control.call("GET", "/webhooks", params=params)["webhooks"]
         if not found:
             click.echo("no webhook deliveries", err=True)
-        for delivery in reversed(found):
-            click.echo(delivery_line(delivery))
+        for line in align([delivery_cells(d) for d in reversed(found)]):
+            click.echo(line)
 
 
 @webhooks.command("replay")
@@ -83,7 +93,7 @@ def replay(delivery_id: str, url: str) -> None:
 
     \b
     Example:
-      mockprovider webhooks replay 6b1d0c9e-…
+      mockprovider webhooks replay dlv_…
     """
     with Control(url) as control:
         control.call("POST", f"/webhooks/{delivery_id}/replay")

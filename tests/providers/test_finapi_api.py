@@ -274,6 +274,12 @@ async def test_validation_errors(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400
     fields = [e["field"] for e in response.json()["errors"]]
     assert fields == ["callbacks.finalised", "bank"]
+    refused = response.json()["errors"][0]["message"]  # finAPI's words, then how to change it
+    assert refused.startswith('must match "https://')
+    assert refused.endswith(
+        " (sandbox: callback_url_check is faithful; for an http:// or local URL set it to dev: "
+        'PUT /_sandbox/providers/finapi/settings {"callback_url_check": "dev"})'
+    )
     assert (response.json()["timestamp"], response.json()["endpoint"]) == (
         NOW,
         "POST /api/webForms/bankConnectionImport",

@@ -19,6 +19,13 @@ HTTPS_URL = re.compile(
     r"([-a-zA-Z0-9()@:%_+.~#?&/=]*)"
 )
 
+#: Appended to finAPI's own message when the faithful check refuses a URL: the sandbox setting
+#: that accepts local callbacks, and how to change it.
+DEV_HINT = (
+    " (sandbox: callback_url_check is faithful; for an http:// or local URL set it to dev: "
+    'PUT /_sandbox/providers/finapi/settings {"callback_url_check": "dev"})'
+)
+
 
 def url_problem(value: Any, mode: str) -> str | None:
     """Why `value` is no acceptable callback URL (None if it is). `dev` mode (sandbox choice
@@ -31,7 +38,7 @@ def url_problem(value: Any, mode: str) -> str | None:
         except UnsafeURL as exc:
             return exc.message
         return None if value.startswith(("http://", "https://")) else "must be an http(s) URL"
-    return None if HTTPS_URL.fullmatch(value) else f'must match "{HTTPS_URL.pattern}"'
+    return None if HTTPS_URL.fullmatch(value) else f'must match "{HTTPS_URL.pattern}"{DEV_HINT}'
 
 
 def callbacks(body: Mapping[str, Any], names: tuple[str, ...], mode: str) -> Problems:
