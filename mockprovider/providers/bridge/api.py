@@ -15,11 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_millis
-from mockprovider.core.sessions import Session
 from mockprovider.providers.bridge import aggregation, auth, items, manage, users
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.flow import FIRST_STEP
-from mockprovider.providers.bridge.session_body import session_fields
+from mockprovider.providers.bridge.session_body import hosted_session, session_fields
 from mockprovider.web.context import context
 
 NAME = "bridge"
@@ -104,15 +103,7 @@ async def create_connect_session(request: Request) -> Response:
         "step": step,
         "connect_url": url,
     }
-    session = Session(
-        id=session_id,
-        provider=NAME,
-        created_at=now,
-        expires_at=now + float(settings["session_ttl"]),
-        hosted_url=url,
-        callback_url=fields["callback_url"],
-        data=data,
-    )
+    session = hosted_session(session_id, url, fields["callback_url"], data, settings, now)
     await sandbox.create_session(session)
     return JSONResponse({"id": session_id, "url": url}, status_code=201)
 

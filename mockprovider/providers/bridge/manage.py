@@ -28,7 +28,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import Conflict, NotFound
 from mockprovider.providers.bridge import auth, events, items
 from mockprovider.providers.bridge.auth import bad_request
-from mockprovider.providers.bridge.session_body import session_fields
+from mockprovider.providers.bridge.session_body import hosted_session, session_fields
 from mockprovider.providers.bridge.settings import status_info
 from mockprovider.web import hosted
 from mockprovider.web.context import context
@@ -60,15 +60,7 @@ async def create(request: Request) -> Response:
     url = f"{ctx.base_url(request)}/{NAME}/manage/session/{token}"
     await sandbox.records(NAME).insert("manage_link", token, {"session_id": session_id})
     data = {**fields, "kind": KIND, "user_uuid": user["uuid"], "step": STEP, "connect_url": url}
-    session = Session(
-        id=session_id,
-        provider=NAME,
-        created_at=now,
-        expires_at=now + float(settings["session_ttl"]),
-        hosted_url=url,
-        callback_url=fields["callback_url"],
-        data=data,
-    )
+    session = hosted_session(session_id, url, fields["callback_url"], data, settings, now)
     await sandbox.create_session(session)
     return JSONResponse({"id": session_id, "url": url}, status_code=201)
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockprovider.core.redirects import check_callback_url
+from mockprovider.core.sessions import Session
 from mockprovider.errors import UnsafeURL
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.settings import redirect_domain_ok
@@ -68,3 +69,24 @@ def check_callback(url: Any, settings: Mapping[str, Any]) -> None:
     if not redirect_domain_ok(host, list(settings.get("redirect_domains") or [])):
         message = f"{host} is not an authorised redirection domain of this application"
         raise bridge_error(400, "invalid_callback_url", message, "callback_url")
+
+
+def hosted_session(
+    session_id: str,
+    url: str,
+    callback_url: str | None,
+    data: dict[str, Any],
+    settings: Mapping[str, Any],
+    now: float,
+) -> Session:
+    """A Bridge session whose page is `url` (the Connect funnel or the user-management page),
+    open for the `session_ttl` setting."""
+    return Session(
+        id=session_id,
+        provider="bridge",
+        created_at=now,
+        expires_at=now + float(settings["session_ttl"]),
+        hosted_url=url,
+        callback_url=callback_url,
+        data=data,
+    )
