@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from mockprovider.providers.yapily import auth_requests, consents, lifecycle, listing
+from mockprovider.providers.yapily import auth_requests, consents, data_api, lifecycle, listing
 
 
 def routes() -> list[BaseRoute]:
     """The API operations the sandbox imitates, in the order Yapily's reference lists them."""
-    return auth_requests.routes() + consents.routes() + listing.routes() + lifecycle.routes()
+    return (
+        auth_requests.routes()
+        + consents.routes()
+        + listing.routes()
+        + lifecycle.routes()
+        + data_api.routes()
+    )
