@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from mockprovider.providers.yapily import auth_requests, consents, data_api, lifecycle, listing
+from mockprovider.providers.yapily import (
+    auth_requests,
+    consents,
+    data_api,
+    lifecycle,
+    listing,
+    payments,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -15,4 +22,5 @@ def routes() -> list[BaseRoute]:
         + listing.routes()
         + lifecycle.routes()
         + data_api.routes()
+        + payments.routes()
     )
