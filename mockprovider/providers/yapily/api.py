@@ -8,6 +8,7 @@ from mockprovider.providers.yapily import (
     auth_requests,
     consents,
     data_api,
+    directory,
     lifecycle,
     listing,
     payments,
@@ -23,4 +24,5 @@ def routes() -> list[BaseRoute]:
         + lifecycle.routes()
         + data_api.routes()
         + payments.routes()
+        + directory.routes()
     )
