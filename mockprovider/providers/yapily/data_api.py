@@ -70,35 +70,35 @@ async def _data(request: Request, session: Session) -> DataSet:
         raise institution_error(exc) from None
 
 
-async def _account(request: Request, feature: str) -> tuple[Session, Account]:
+async def _account(request: Request, feature: str) -> tuple[Session, Account, float]:
+    """The consent, the account of the path and the time its balances are dated (the data
+    set's anchor: the consent's creation)."""
     session = await authorised_consent(request, feature)
-    account = (await _data(request, session)).account(request.path_params["accountId"])
+    data = await _data(request, session)
+    account = data.account(request.path_params["accountId"])
     if account is None:
         raise errors.legacy(404, f"Account {request.path_params['accountId']} not found")
-    return session, account
+    return session, account, data.anchor
 
 
 async def list_accounts(request: Request) -> Response:
     session = await authorised_consent(request, "ACCOUNTS")
     data = await _data(request, session)
-    now = await context(request).sandbox.now()
-    items = [data_views.account_view(a, now) for a in data.accounts]
+    items = [data_views.account_view(a, data.anchor) for a in data.accounts]
     meta = {"tracingId": errors.tracing_id(), "count": len(items)}
     return views.json_response({"meta": meta, "data": items})
 
 
 async def get_account(request: Request) -> Response:
-    _, account = await _account(request, "ACCOUNTS")
-    now = await context(request).sandbox.now()
-    return views.json_response(views.envelope(data_views.account_view(account, now)))
+    _, account, at = await _account(request, "ACCOUNTS")
+    return views.json_response(views.envelope(data_views.account_view(account, at)))
 
 
 async def get_balances(request: Request) -> Response:
-    _, account = await _account(request, "ACCOUNT_BALANCES")
-    now = await context(request).sandbox.now()
+    _, account, at = await _account(request, "ACCOUNT_BALANCES")
     body = {
         "mainBalanceAmount": data_views.amount(account.booked_minor, account.currency),
-        "balances": data_views.balances(account, now),
+        "balances": data_views.balances(account, at),
     }
     return views.json_response(views.envelope(body))
 
@@ -149,7 +149,7 @@ async def get_transactions(request: Request) -> Response:
     """Newest first unless `sort=date`; `from`/`before` bound the booking date (inclusive);
     `meta.pagination` and `links` as the documented example, plus `next` while more remain."""
     paging = _paging(request)
-    session, account = await _account(request, "ACCOUNT_TRANSACTIONS")
+    session, account, _ = await _account(request, "ACCOUNT_TRANSACTIONS")
     txs = account.transactions
     if "from" in paging or "before" in paging:
         low = paging["from"][1] if "from" in paging else float("-inf")
