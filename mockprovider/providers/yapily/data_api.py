@@ -5,6 +5,8 @@ and `/identity`, read with the `consent` header from the shared account-data eng
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +26,8 @@ from mockprovider.web.context import context
 
 #: `limit` must be between 1 and 1000 [DOC]; without it the sandbox returns up to 1000 [INF].
 MAX_LIMIT = 1000
+#: Accounts whose rendered transactions a process keeps.
+RENDERED_ACCOUNTS = 16
 
 
 async def authorised_consent(request: Request, feature: str | None, kind: str = "AIS") -> Session:
@@ -145,21 +149,44 @@ def _page_url(request: Request, paging: dict[str, Any], offset: int) -> str:
     return base + "?" + urlencode([(k, v) for k, v in pairs if v])
 
 
+_rendered: OrderedDict[tuple[str, str], tuple[Account, list[bytes]]] = OrderedDict()
+
+
+def _fragments(session: Session, account: Account) -> list[bytes]:
+    """Each transaction of `account` as JSON bytes, newest first, rendered once per process
+    (the engine hands back the same `Account` until its data set is rebuilt)."""
+    key = (session.id, account.id)
+    found = _rendered.get(key)
+    if found is not None and found[0] is account:
+        _rendered.move_to_end(key)
+        return found[1]
+    institution = str(session.data["institutionId"])
+    frags = [
+        json.dumps(data_views.transaction_view(t, institution), separators=(",", ":")).encode()
+        for t in account.transactions
+    ]
+    _rendered[key] = (account, frags)
+    while len(_rendered) > RENDERED_ACCOUNTS:
+        _rendered.popitem(last=False)
+    return frags
+
+
 async def get_transactions(request: Request) -> Response:
     """Newest first unless `sort=date`; `from`/`before` bound the booking date (inclusive);
     `meta.pagination` and `links` as the documented example, plus `next` while more remain."""
     paging = _paging(request)
     session, account, _ = await _account(request, "ACCOUNT_TRANSACTIONS")
-    txs = account.transactions
+    frags = _fragments(session, account)
+    picked: Sequence[int] = range(len(frags))
     if "from" in paging or "before" in paging:
         low = paging["from"][1] if "from" in paging else float("-inf")
         high = paging["before"][1] if "before" in paging else float("inf")
-        txs = [t for t in txs if low <= t.booked_at <= high]
+        txs = account.transactions
+        picked = [i for i in picked if low <= txs[i].booked_at <= high]
     if paging["sort"] == "date":
-        txs = txs[::-1]
-    offset, limit, total = paging["offset"], paging["limit"], len(txs)
-    institution = str(session.data["institutionId"])
-    page = [data_views.transaction_view(t, institution) for t in txs[offset : offset + limit]]
+        picked = picked[::-1]
+    offset, limit, total = paging["offset"], paging["limit"], len(picked)
+    page = [frags[i] for i in picked[offset : offset + limit]]
     selected = {k: (v[0] if isinstance(v, tuple) else v) for k, v in paging.items()}
     pagination: dict[str, Any] = {"totalCount": total, "self": selected}
     links = {"self": _page_url(request, paging, offset)}
@@ -167,8 +194,18 @@ async def get_transactions(request: Request) -> Response:
         pagination["next"] = {**selected, "offset": offset + limit}
         links["next"] = _page_url(request, paging, offset + limit)
     meta = {"tracingId": errors.tracing_id(), "count": len(page), "pagination": pagination}
-    body = json.dumps({"meta": meta, "data": page, "links": links}, separators=(",", ":"))
-    return Response(body.encode(), media_type=errors.CONTENT_TYPE)
+    body = b"".join(
+        (
+            b'{"meta":',
+            errors.body(meta),
+            b',"data":[',
+            b",".join(page),
+            b'],"links":',
+            errors.body(links),
+            b"}",
+        )
+    )
+    return Response(body, media_type=errors.CONTENT_TYPE)
 
 
 def routes() -> list[BaseRoute]:
