@@ -12,6 +12,7 @@ from mockprovider.providers.yapily import (
     lifecycle,
     listing,
     payments,
+    webhook_registry,
 )
 
 
@@ -25,4 +26,5 @@ def routes() -> list[BaseRoute]:
         + data_api.routes()
         + payments.routes()
         + directory.routes()
+        + webhook_registry.routes()
     )

@@ -15,7 +15,7 @@ from mockprovider.core.accountdata import Payment, PaymentStatus, create_payment
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session
 from mockprovider.errors import Conflict
-from mockprovider.providers.yapily import data_views, errors, views, webhooks
+from mockprovider.providers.yapily import data_views, errors, views, webhook_registry, webhooks
 from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
 from mockprovider.providers.yapily.consents import consent_or_404
 from mockprovider.providers.yapily.tokens import read_jwt
@@ -73,11 +73,11 @@ async def execute_payment(request: Request) -> Response:
     payment = await record(sandbox, session, body)
     final = payment.timeline[-1]
     messages = []
-    if settings["webhook_url"] and final.status is not PaymentStatus.PENDING:
+    if final.status is not PaymentStatus.PENDING:
         kind = webhooks.FAILED if final.status is PaymentStatus.FAILED else webhooks.SUCCESS
         event = {"paymentId": payment.id, "status": data_views.PAYMENT_STATUS[final.status]}
-        message = webhooks.payment_event(kind, event, settings)
-        messages.append(dataclasses.replace(message, delay=final.at - now))
+        found = await webhook_registry.messages_for(sandbox, settings, kind, event)
+        messages = [dataclasses.replace(m, delay=final.at - now) for m in found]
     view = data_views.payment_view(payment, now)
     data = {"consent_status": "CONSUMED", "payment": view, "paymentId": payment.id}
     try:
