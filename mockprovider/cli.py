@@ -177,7 +177,7 @@ def scenarios_validate(paths: tuple[Path, ...]) -> None:
       mockprovider scenarios validate ./qa-scenarios scenarios/topiic/declined.yaml
     """
     from mockprovider.app.registry import all_providers, provider_infos
-    from mockprovider.core.scenarios import validate_files
+    from mockprovider.core.scenario_files import validate_files
 
     problems = validate_files(list(paths), provider_infos(all_providers()))
     if problems:

@@ -57,7 +57,7 @@ def _marked(node: pytest.Item) -> tuple[dict[str, dict[str, Any]], str | None]:
         ):
             pytest.fail(
                 "@pytest.mark.mockprovider(settings=…) must map provider names to dicts of "
-                f'settings, e.g. {{"topiic": {{"expire_now": "silent"}}}}, got {given!r}',
+                f'settings, e.g. {{"<provider>": {{"<setting>": "<value>"}}}}, got {given!r}',
                 pytrace=False,
             )
         for provider, values in given.items():

@@ -109,7 +109,8 @@ def test_without_a_webhook_url_it_says_why_nothing_was_queued(
         ),
         (
             ["gigs", "success", "--callback", "http://127.0.0.1:1/x"],
-            "error: --callback is for finAPI; gigs sends webhooks to its webhook_url setting",
+            "error: --callback is for providers whose API takes a callback per request; gigs sends "
+            "webhooks to its webhook_url setting",
         ),
     ],
 )

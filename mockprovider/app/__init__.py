@@ -19,19 +19,21 @@ from mockprovider.app.registry import all_providers, provider_infos
 from mockprovider.clock import Clock, SystemClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
-from mockprovider.core.scenarios import ScenarioSet, load_scenarios
+from mockprovider.core.scenario_files import load_scenarios
+from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.store import Store
 from mockprovider.core.tokens import TokenSigner
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.resources import scenarios_dir, templates_dir
 from mockprovider.storage.factory import open_store
-from mockprovider.web.api_faults import ApiFaultsMiddleware
+from mockprovider.web.api_fault_routes import ApiFaultsMiddleware
 from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
 from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.hosted import hosted_routes
 from mockprovider.web.inbox import inbox_routes
+from mockprovider.web.mount import provider_mount
 from mockprovider.web.provider import WebProvider
 
 if TYPE_CHECKING:
@@ -39,11 +41,11 @@ if TYPE_CHECKING:
     import jinja2
 
 
-def make_templates(folder: Path) -> jinja2.Environment:
+def make_templates(folders: Sequence[Path]) -> jinja2.Environment:
     import jinja2  # imported by the first page rendered, not at start-up: it loads slowly
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
         autoescape=True,
         auto_reload=False,
         undefined=jinja2.StrictUndefined,
@@ -61,10 +63,7 @@ def _routes(providers: Sequence[WebProvider]) -> list[BaseRoute]:
     for provider in providers:
         pages = provider.page_routes() + hosted_routes(provider)
         faults = Middleware(ApiFaultsMiddleware, provider=provider, pages=pages)
-        mounted = provider.api_routes() + pages
-        routes.append(
-            Mount(f"/{provider.name}", routes=mounted, name=provider.name, middleware=[faults])
-        )
+        routes.append(provider_mount(provider, pages, [faults]))
     return routes
 
 
@@ -76,9 +75,14 @@ def create_app(
     client: httpx.AsyncClient | None = None,
     dispatch: bool = True,
     scenarios: ScenarioSet | None = None,
+    providers: Sequence[WebProvider] | None = None,
+    template_dirs: Sequence[Path] = (),
 ) -> Starlette:
-    """Build the app. `dispatch=False` leaves webhook sending to explicit `run_once()` calls."""
-    providers = all_providers()
+    """Build the app for `providers` (default: every provider of the registry).
+
+    `dispatch=False` leaves webhook sending to explicit `run_once()` calls; `template_dirs`
+    are searched before the built-in templates (a provider's own pages, or overrides)."""
+    providers = tuple(providers) if providers is not None else all_providers()
     store = store or open_store(config.store)
     clock = clock or SystemClock()
     scenario_set = scenarios or load_all_scenarios(config, providers)
@@ -92,11 +96,12 @@ def create_app(
         housekeeping=sandbox.expire_due,
     )
     sandbox.on_enqueue(dispatcher.wake)
-    templates_folder = templates_dir()  # looked up now: a missing folder still stops the start
+    # looked up now: a missing built-in folder still stops the start
+    templates_folders = [*template_dirs, templates_dir()]
 
     @functools.cache
     def templates() -> jinja2.Environment:  # built when the first page is rendered
-        return make_templates(templates_folder)
+        return make_templates(templates_folders)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -77,7 +77,8 @@ async def _start(url: str, starter: Starter, settings: Mapping[str, Any]) -> str
 @click.option(
     "--callback",
     default=None,
-    help="finAPI only: the web form's `finalised` callback URL (finAPI has no webhook_url).",
+    help="For a provider without a webhook_url setting, whose API takes the callback URL in "
+    "each request: that URL.",
 )
 @url_option
 @one_line_errors
@@ -100,11 +101,12 @@ def trigger(
     _check_choice(provider, outcome, starters)
     with Control(url) as control:
         settings: dict[str, Any] = control.call("GET", f"/providers/{provider}/settings")
+        per_request = "webhook_url" not in settings
         if callback is not None:
-            if "webhook_url" in settings:
+            if not per_request:
                 raise ControlRefused(
-                    f"--callback is for finAPI; {provider} sends webhooks to its webhook_url "
-                    "setting"
+                    f"--callback is for providers whose API takes a callback per request; "
+                    f"{provider} sends webhooks to its webhook_url setting"
                 )
             settings["webhook_url"] = callback
         if scenario is not None:
@@ -117,15 +119,15 @@ def trigger(
         click.echo(f"outcome   {view.get('outcome') or outcome}: {view['status']}")
         click.echo(f"redirect  {done.get('redirect_url') or '-'}")
         queued = control.call("GET", "/webhooks", params={"session_id": session_id})["webhooks"]
-        hint = "" if queued else f" ({_why_none(provider, settings)})"
+        hint = "" if queued else f" ({_why_none(provider, settings, per_request)})"
         click.echo(f"webhooks  {len(queued)} queued{hint}")
         for delivery in reversed(queued):
             click.echo(f"  {delivery_line(delivery)}")
 
 
-def _why_none(provider: str, settings: Mapping[str, Any]) -> str:
+def _why_none(provider: str, settings: Mapping[str, Any], per_request: bool) -> str:
     """Why a triggered session may have queued nothing."""
     if not settings.get("webhook_url"):
-        where = "pass --callback" if provider == "finapi" else f"set {provider}'s webhook_url"
+        where = "pass --callback" if per_request else f"set {provider}'s webhook_url"
         return f"none configured: {where}"
     return "this outcome sends none"

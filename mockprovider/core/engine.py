@@ -15,13 +15,14 @@ from typing import Any
 from mockprovider.clock import Clock
 from mockprovider.core import provider_settings
 from mockprovider.core.contract import Choice, EffectContext, Page, ProviderSpec
-from mockprovider.core.faults import plan_deliveries
+from mockprovider.core.delivery_planner import plan_deliveries
 from mockprovider.core.outcomes import Outcome
 from mockprovider.core.records import Records
+from mockprovider.core.sandbox_time import SandboxTime
 from mockprovider.core.scenarios import ScenarioSet
 from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
 from mockprovider.core.store import Store
-from mockprovider.core.webhooks.messages import WebhookMessage
+from mockprovider.core.webhooks.messages import Delivery, WebhookMessage
 from mockprovider.errors import Conflict, InvalidInput, NotFound
 
 #: How far the sandbox clock may run ahead of real time (100 years, in seconds).
@@ -38,6 +39,8 @@ class Completion:
     redirect_delay: float = 0.0
     #: An inline error; the session is still open and the page is shown again with it.
     problem: str | None = None
+    #: The redirect a scenario's `redirect.drop` fault held back (the web layer shows it).
+    dropped_redirect: str | None = None
 
 
 class Sandbox:
@@ -54,6 +57,7 @@ class Sandbox:
     ) -> None:
         self.store = store
         self.clock = clock
+        self.time = SandboxTime(clock, store)
         self.providers: dict[str, ProviderSpec] = {p.name: p for p in providers}
         self.scenarios = scenarios
         self._configured = {k: dict(v) for k, v in (configured or {}).items()}
@@ -67,7 +71,11 @@ class Sandbox:
     # -- time -----------------------------------------------------------------------------
     async def now(self) -> float:
         """Sandbox time: the clock plus the shared offset."""
-        return self.clock.now() + await self.store.get_clock_offset()
+        return await self.time.now()
+
+    async def clock_offset(self) -> float:
+        """How far sandbox time runs ahead of the clock."""
+        return await self.time.offset()
 
     async def advance_clock(self, seconds: float) -> float:
         if not math.isfinite(seconds) or seconds < 0:  # NaN would poison the shared offset
@@ -160,6 +168,21 @@ class Sandbox:
             self._wake()
         return session
 
+    async def list_deliveries(
+        self, *, provider: str | None = None, session_id: str | None = None, limit: int = 200
+    ) -> list[Delivery]:
+        """Webhook deliveries, newest first, with every attempt."""
+        return await self.store.list_deliveries(
+            provider=provider, session_id=session_id, limit=limit
+        )
+
+    async def get_delivery(self, delivery_id: str) -> Delivery | None:
+        return await self.store.get_delivery(delivery_id)
+
+    async def claim_once(self, scope: str, key: str, expires_at: float) -> bool:
+        """True the first time (scope, key) is claimed, on every replica of the store."""
+        return await self.store.claim_nonce(scope, key, expires_at)
+
     def records(self, provider: str) -> Records:
         """`provider`'s own records (users, tokens, items …)."""
         return Records(self.store, self.provider(provider).name)
@@ -228,10 +251,9 @@ class Sandbox:
         scenario = choice.scenario
         deliveries = plan_deliveries(spec, session, effects.webhooks, scenario, now)
         redirect = effects.redirect_url
-        page = effects.page
+        dropped = None
         if scenario is not None and scenario.redirect.drop and redirect is not None:
-            page = Page("sandbox/redirect_dropped.html", {"redirect_url": redirect})
-            redirect = None
+            redirect, dropped = None, redirect
         expected = session.status
         session.data.update(effects.data)
         if effects.problem is None:  # an inline problem leaves the flow going: no outcome yet
@@ -251,7 +273,7 @@ class Sandbox:
         if deliveries:
             self._wake()
         delay = scenario.redirect.delay if scenario else 0.0
-        return Completion(session, redirect, page, delay, effects.problem)
+        return Completion(session, redirect, effects.page, delay, effects.problem, dropped)
 
     async def expire_due(self, limit: int = 100) -> int:
         """Expire sessions past `expires_at`; returns how many."""

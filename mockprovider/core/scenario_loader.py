@@ -13,9 +13,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from mockprovider.core import api_faults
+from mockprovider.core import api_fault_spec
 from mockprovider.core.accountdata.yamlspec import read_data, read_payment
-from mockprovider.core.api_faults import ApiFaults
+from mockprovider.core.api_fault_spec import ApiFaults
 from mockprovider.core.outcomes import CANONICAL_OUTCOMES
 from mockprovider.core.scenarios import (
     Condition,
@@ -232,12 +232,14 @@ def _expired_by(spec: LocatedMap, problems: Problems) -> float:
 
 def _api(node: Located | None, problems: Problems) -> ApiFaults | None:
     """The `api` section: provider-API faults (see `core.api_faults`)."""
-    block = None if node is None else expect_map(node, "api", problems, optional=api_faults.KEYS)
+    block = (
+        None if node is None else expect_map(node, "api", problems, optional=api_fault_spec.KEYS)
+    )
     if block is None:
         return None
     values: dict[str, Any] = {}
     for key, value in block.entries.items():
-        if key not in api_faults.KEYS:  # already reported by expect_map
+        if key not in api_fault_spec.KEYS:  # already reported by expect_map
             continue
         if isinstance(value, LocatedScalar):
             values[key] = value.value
@@ -245,7 +247,7 @@ def _api(node: Located | None, problems: Problems) -> ApiFaults | None:
             problems.add(
                 value.line, join_key("api", key), f"expected a value, got {describe(value)}"
             )
-    faults, found = api_faults.parse(values)
+    faults, found = api_fault_spec.parse(values)
     for key, message in found:
         line = block.entries[key].line if key in block.entries else block.line
         problems.add(line, join_key("api", key), message)

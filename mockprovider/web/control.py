@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockprovider.core.scenarios import schema as scenario_schema
 from mockprovider.errors import InvalidInput, NotFound
-from mockprovider.web.api_faults import fault_routes
+from mockprovider.web.api_fault_routes import fault_routes
 from mockprovider.web.context import context
 from mockprovider.web.openapi import openapi_document
 from mockprovider.web.views import delivery_view, session_view
@@ -114,16 +114,16 @@ async def outcome(request: Request) -> Response:
 
 
 async def webhooks(request: Request) -> Response:
-    store = context(request).sandbox.store
+    sandbox = context(request).sandbox
     q = request.query_params
-    found = await store.list_deliveries(
+    found = await sandbox.list_deliveries(
         provider=q.get("provider"), session_id=q.get("session_id"), limit=_limit(request, 200)
     )
     return JSONResponse({"webhooks": [delivery_view(d) for d in found]})
 
 
 async def webhook(request: Request) -> Response:
-    found = await context(request).sandbox.store.get_delivery(request.path_params["delivery_id"])
+    found = await context(request).sandbox.get_delivery(request.path_params["delivery_id"])
     if found is None:
         raise NotFound(f"no webhook delivery {request.path_params['delivery_id']!r}")
     return JSONResponse(delivery_view(found))
@@ -144,7 +144,7 @@ async def clock(request: Request) -> Response:
             raise InvalidInput('send {"seconds": N} with a number N >= 0')
         await sandbox.advance_clock(float(seconds))
     now = await sandbox.now()
-    return JSONResponse({"now": now, "offset": await sandbox.store.get_clock_offset()})
+    return JSONResponse({"now": now, "offset": await sandbox.clock_offset()})
 
 
 async def reset(request: Request) -> Response:

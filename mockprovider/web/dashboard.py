@@ -38,7 +38,7 @@ async def _common(request: Request) -> dict[str, Any]:
     return {
         "providers": list(sandbox.providers),
         "now_iso": iso_seconds(now),
-        "offset": await sandbox.store.get_clock_offset(),
+        "offset": await sandbox.clock_offset(),
         "fragment": request.query_params.get("fragment") == "1",
     }
 
@@ -51,7 +51,7 @@ async def home(request: Request) -> Response:
     if "status" in filters:
         found = [s for s in found if s.status.value == filters["status"]]
     sessions = [session_view(s, sandbox.provider(s.provider)) for s in found]
-    hooks = await sandbox.store.list_deliveries(provider=filters.get("provider"), limit=50)
+    hooks = await sandbox.list_deliveries(provider=filters.get("provider"), limit=50)
     values = {"sessions": sessions, "webhooks": [delivery_view(d) for d in hooks]}
     values |= {"filters": filters, "statuses": STATUSES} | await _common(request)
     return render(request, "sandbox/dashboard.html", values)
@@ -61,7 +61,7 @@ async def timeline(request: Request) -> Response:
     """One session: every step, the redirect, each webhook with every attempt."""
     sandbox = context(request).sandbox
     session = await sandbox.get_session(request.path_params["session_id"])
-    hooks = await sandbox.store.list_deliveries(session_id=session.id, limit=500)
+    hooks = await sandbox.list_deliveries(session_id=session.id, limit=500)
     values = {
         "session": session_view(session, sandbox.provider(session.provider)),
         "webhooks": [delivery_view(d) for d in reversed(hooks)],

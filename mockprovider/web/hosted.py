@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_seconds
+from mockprovider.core.contract import Page
 from mockprovider.core.engine import Completion
 from mockprovider.core.sessions import Session
 from mockprovider.core.tokens import Purpose
@@ -64,6 +65,8 @@ async def respond(request: Request, provider: WebProvider, completion: Completio
     if completion.problem is not None:  # the flow goes on: the same page, with the error
         return await show(request, provider, completion.session, problem=completion.problem)
     page = completion.page
+    if completion.dropped_redirect is not None:
+        page = Page("sandbox/redirect_dropped.html", {"redirect_url": completion.dropped_redirect})
     template = page.template if page else "sandbox/finished.html"
     values = dict(page.context) if page else {}
     return render(

@@ -11,6 +11,7 @@ import pytest
 
 from mockprovider.core import scenario_loader
 from mockprovider.core.outcomes import CANONICAL_OUTCOMES
+from mockprovider.core.scenario_files import load_scenarios, validate_files
 from mockprovider.core.scenarios import (
     Condition,
     Match,
@@ -20,9 +21,7 @@ from mockprovider.core.scenarios import (
     ScenarioSet,
     WebhookSpec,
     default_label,
-    load_scenarios,
     schema,
-    validate_files,
 )
 from mockprovider.core.yamlcheck import DURATION_PATTERN
 from mockprovider.core.yamlsource import load_yaml

@@ -95,7 +95,7 @@ async def test_token_errors(client: httpx.AsyncClient) -> None:
                 "type": "TECHNICAL",
             }
         ],
-        "date": "2026-01-26 23:43:20",
+        "date": "2026-01-26 23:43:20.000",
         "requestId": missing.headers.get("x-request-id", missing.json()["requestId"]),
         "endpoint": "POST /oauth/token",
         "authContext": "-",

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from mockprovider.app import create_app
 from mockprovider.app.registry import all_providers
 from mockprovider.config import Config
-from mockprovider.web import api_faults
+from mockprovider.web import api_fault_routes
 from mockprovider.web.openapi import openapi_document
 
 BASE = "http://sandbox.test"
@@ -29,7 +29,7 @@ def http() -> Iterator[TestClient]:
     skipped (a generated 60 s latency must not stall the run)."""
     app = create_app(Config(store="memory"), dispatch=False)
     with pytest.MonkeyPatch.context() as patch, TestClient(app, base_url=BASE) as client:
-        patch.setattr(api_faults, "wait", _no_wait)
+        patch.setattr(api_fault_routes, "wait", _no_wait)
         yield client
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockprovider.clock import Clock
+from mockprovider.core.sandbox_time import SandboxTime
 from mockprovider.core.store import Store
 from mockprovider.core.webhooks.attempts import settle, signed_headers
 from mockprovider.core.webhooks.messages import Attempt, Delivery
@@ -65,6 +66,7 @@ class Dispatcher:
     ) -> None:
         self.store = store
         self.clock = clock
+        self.time = SandboxTime(clock, store)
         self.policies = policies
         self.settings = settings
         self._client = client
@@ -101,7 +103,7 @@ class Dispatcher:
         self._wake.set()
 
     async def sandbox_now(self) -> float:
-        return self.clock.now() + await self.store.get_clock_offset()
+        return await self.time.now()
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim every due delivery (up to `limit`), attempt each once; returns how many."""

@@ -76,6 +76,16 @@ def _failure(flow: Flow, fields: Mapping[str, Any], step: str) -> tuple[int, str
     return status, status_info(status)
 
 
+#: `code` of the sandbox's own API errors (Bridge documents the shape and statuses, not these
+#: strings [GAP, spec §1.2.5]); any other 5xx is `internal_server_error`.
+API_ERROR_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "too_many_requests",
+    501: "not_implemented",
+}
+
+
 class BridgeProvider(BaseProvider):
     name = "bridge"
     title = "Bridge Connect"
@@ -94,10 +104,8 @@ class BridgeProvider(BaseProvider):
         return pages.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
-        """The v3 error body [DOC B9]; codes [GAP]: `too_many_requests` for 429,
-        `internal_server_error` for 5xx."""
-        code = "too_many_requests" if status == 429 else "internal_server_error"
-        return bridge_error(status, code, message)
+        """The v3 error body [DOC B9]; the codes are [GAP]: see `API_ERROR_CODES`."""
+        return bridge_error(status, API_ERROR_CODES.get(status, "internal_server_error"), message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         return {k: str(session.data[k]) for k in self.match_fields if session.data.get(k)}

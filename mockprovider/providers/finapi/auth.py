@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,7 +16,7 @@ from starlette.responses import Response
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import ProviderError
 from mockprovider.providers.finapi.bodies import dumps
-from mockprovider.providers.finapi.errors import endpoint, error, json_response, request_id
+from mockprovider.providers.finapi.errors import access_error, error, json_response
 from mockprovider.web.context import context
 from mockprovider.web.pages import form_fields
 
@@ -27,18 +26,7 @@ GRANTS = ("client_credentials", "password", "refresh_token")
 
 def _access_error(request: Request, now: float, message: str) -> ProviderError:
     """Access's `ErrorMessage` (400) [DOC-2 finapi-access.yaml]."""
-    date = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    body = {
-        # As the document's own 400 example: no `multiStepAuthentication` (its schema lists
-        # it as required yet cannot validate null, so no body satisfies both).
-        "errors": [{"message": message, "code": "BAD_REQUEST", "type": "TECHNICAL"}],
-        "date": date,
-        "requestId": request_id(request),
-        "endpoint": endpoint(request),
-        "authContext": "-",
-        "bank": None,
-    }
-    return ProviderError(400, dumps(body))
+    return access_error(request, now, 400, "BAD_REQUEST", message)
 
 
 def _bad_credentials(kind: str, description: str) -> ProviderError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -68,3 +69,54 @@ def validation_error(
         "endpoint": endpoint(request),
     }
     return ProviderError(400, dumps(body), headers={"X-Request-Id": request_id(request)})
+
+
+#: Paths of the Web Form 2.0 API, whose errors are its `Error`; every other path under
+#: `/finapi` is the Access API's, whose errors are its `ErrorMessage`.
+WEB_FORM_PATHS = ("/api/webForms", "/api/tasks", "/api/profiles", "/api/translations")
+
+
+def is_web_form_path(request: Request) -> bool:
+    route = endpoint(request).split(" ", 1)[1]
+    return route.startswith(WEB_FORM_PATHS)
+
+
+def access_error(
+    request: Request, now: float, status_code: int, code: str, message: str
+) -> ProviderError:
+    """Access's `ErrorMessage` [DOC-2 finapi-access.yaml]: one `ErrorDetails` of type TECHNICAL.
+
+    As the document's own 400 example, without `multiStepAuthentication` (its schema lists it
+    as required yet cannot validate null, so no body satisfies both)."""
+    given = request_id(request)
+    body = {
+        "errors": [{"message": message, "code": code, "type": "TECHNICAL"}],
+        "date": datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+        "requestId": given,
+        "endpoint": endpoint(request),
+        "authContext": "-",
+        "bank": None,
+    }
+    return ProviderError(status_code, dumps(body), headers={"X-Request-Id": given})
+
+
+#: Each API's code for the sandbox's own errors [GAP: the status → code mapping]: (Web Form
+#: 2.0 `Error.code`, Access `ErrorCode`). 429 has no documented body: `LOCKED` is the one value
+#: of both enums that means "try again later".
+API_ERROR_CODES = {
+    404: ("NOT_FOUND", "UNKNOWN_ENTITY"),
+    405: ("NOT_ALLOWED", "METHOD_NOT_ALLOWED"),
+    429: ("LOCKED", "LOCKED"),
+    501: ("NOT_SUPPORTED", "UNSUPPORTED_FEATURE"),
+}
+
+
+def api_error(request: Request, now: float, status_code: int, message: str) -> ProviderError:
+    """An error of the sandbox's own (unknown path, wrong method, not imitated, a fault) in the
+    shape of the API the path belongs to."""
+    web_form, access = API_ERROR_CODES.get(
+        status_code, ("INTERNAL_SERVER_ERROR", "UNEXPECTED_ERROR")
+    )
+    if is_web_form_path(request):
+        return error(request, now, status_code, web_form, message)
+    return access_error(request, now, status_code, access, message)

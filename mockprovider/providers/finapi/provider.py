@@ -18,7 +18,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.finapi import api, pages
+from mockprovider.providers.finapi import api, operations, pages
 from mockprovider.providers.finapi import errors as finapi_errors
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
 from mockprovider.providers.finapi.pages import (
@@ -103,6 +103,7 @@ class FinapiProvider(BaseProvider):
         sign=sign_debug,
     )
     page_template = "finapi/webform.html"
+    unimplemented = operations.NOT_IMITATED
 
     def api_routes(self) -> list[BaseRoute]:
         return api.routes()
@@ -111,10 +112,8 @@ class FinapiProvider(BaseProvider):
         return pages.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
-        """finAPI's `Error` [DOC-2 F7]: `INTERNAL_SERVER_ERROR` for 5xx; 429 has no documented
-        body [GAP], so `LOCKED`, the one enum value that means "try again later"."""
-        code = "LOCKED" if status == 429 else "INTERNAL_SERVER_ERROR"
-        return finapi_errors.error(request, now, status, code, message)
+        """Web Form 2.0's `Error` [DOC-2 F7] under its paths, Access's `ErrorMessage` elsewhere."""
+        return finapi_errors.api_error(request, now, status, message)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         if session.data.get("deleted"):

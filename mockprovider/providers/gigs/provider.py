@@ -78,6 +78,16 @@ def judge(status_code: int, headers: Mapping[str, str]) -> Verdict:
     return Verdict.RETRY
 
 
+#: (type, code) of the sandbox's own API errors [GAP: Gigs documents the envelope, not these];
+#: any other 5xx is `internal` / `internalServerError`.
+API_ERROR_KINDS = {
+    404: ("notFound", "endpointNotFound"),
+    405: ("methodNotAllowed", "methodNotAllowed"),
+    429: ("tooManyRequests", "rateLimitExceeded"),
+    501: ("notImplemented", "notImplemented"),
+}
+
+
 class GigsProvider(BaseProvider):
     name = "gigs"
     title = "Gigs Connect"
@@ -100,11 +110,9 @@ class GigsProvider(BaseProvider):
         return pages.routes()
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
-        """Gigs' envelope [DOC G11]; type and code [GAP]: `tooManyRequests` /
-        `rateLimitExceeded` for 429, `internal` / `internalServerError` for 5xx."""
-        if status == 429:
-            return validation.error(429, "tooManyRequests", "rateLimitExceeded", message)
-        return validation.error(status, "internal", "internalServerError", message)
+        """Gigs' envelope [DOC G11]; type and code are [GAP]: see `API_ERROR_KINDS`."""
+        type_, code = API_ERROR_KINDS.get(status, ("internal", "internalServerError"))
+        return validation.error(status, type_, code, message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         intent = session.data.get("intent") or {}

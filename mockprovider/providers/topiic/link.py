@@ -23,9 +23,15 @@ TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
     409: "Conflict",
     410: "Gone",
     422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
 }
 REQUIRED = ("akid", "mid", "plan", "ref", "ret", "evts", "nonce", "exp")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")

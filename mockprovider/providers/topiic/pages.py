@@ -97,7 +97,7 @@ async def entry(request: Request) -> Response:
     try:
         now = await sandbox.now()
         payload = await verify(request.query_params, await sandbox.settings(NAME), now)
-        if not await sandbox.store.claim_nonce(NAME, payload["nonce"], float(payload["exp"])):
+        if not await sandbox.claim_once(NAME, payload["nonce"], float(payload["exp"])):
             raise link.LinkRejected(
                 "nonce_reused", 409, "this link was already used (its nonce was seen before)"
             )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from mockprovider.core.contract import Choice, EffectContext, Effects, OutcomeSpec, Page, Setting
@@ -14,7 +16,8 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
-from mockprovider.providers.topiic import events, pages
+from mockprovider.errors import ProviderError
+from mockprovider.providers.topiic import events, link, pages
 from mockprovider.providers.topiic.settings import SETTINGS, find_plan
 from mockprovider.web.provider import BaseProvider, with_params
 
@@ -80,6 +83,13 @@ class TopiicProvider(BaseProvider):
 
     def page_routes(self) -> list[BaseRoute]:
         return pages.routes()
+
+    def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
+        """Topiic's RFC 7807 problem JSON [DOC T6]."""
+        problem = link.LinkRejected("api", status, message).problem()
+        return ProviderError(
+            status, json.dumps(problem).encode(), content_type="application/problem+json"
+        )
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         values = {"ref": session.data.get("ref"), "plan": session.data.get("plan")}

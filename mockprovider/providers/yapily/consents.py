@@ -58,7 +58,7 @@ async def exchange(request: Request) -> Response:
     expires_at = float(session.data["oneTimeTokenExpiresAt"])
     if now >= expires_at:
         raise errors.bad_request("The one-time token has expired")
-    if not await sandbox.store.claim_nonce(f"{NAME}:ott", token, expires_at):
+    if not await sandbox.claim_once(f"{NAME}:ott", token, expires_at):
         raise errors.bad_request("The one-time token has already been used")
     return views.json_response(views.consent(session), 201)
 

@@ -68,7 +68,7 @@ async def execute_payment(request: Request) -> Response:
     if session.data.get("type") != "PIS" or views.consent_status(session) != "AUTHORIZED":
         raise errors.legacy(403, f"Consent is {views.consent_status(session)}, not AUTHORIZED")
     now = await sandbox.now()
-    if not await sandbox.store.claim_nonce(f"{NAME}:payment", session.id, now + 86400 * 365):
+    if not await sandbox.claim_once(f"{NAME}:payment", session.id, now + 86400 * 365):
         raise errors.legacy(403, "Consent has already been used")  # single-use PIS [DOC S13]
     payment = await record(sandbox, session, body)
     final = payment.timeline[-1]

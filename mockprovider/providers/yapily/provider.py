@@ -17,7 +17,7 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.yapily import api, callbacks, errors, pages, webhooks
+from mockprovider.providers.yapily import api, callbacks, errors, operations, pages, webhooks
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
@@ -65,6 +65,7 @@ class YapilyProvider(BaseProvider):
         schedule=RETRY_SCHEDULE, timeout=10.0, judge=any_2xx, sign=webhooks.sign_attempt
     )
     page_template = "yapily/bank.html"
+    unimplemented = operations.NOT_IMITATED
 
     def api_routes(self) -> list[BaseRoute]:
         return api.routes()
@@ -73,7 +74,7 @@ class YapilyProvider(BaseProvider):
         return pages.routes(self)
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
-        return errors.server_fault(status, message)
+        return errors.api_error(status, message)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         keys = ("applicationUserId", "userUuid", "institutionId", "type")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockprovider.core.api_faults import ApiFaults, parse
+from mockprovider.core.api_fault_spec import ApiFaults, parse
 
 
 def test_a_full_description_round_trips() -> None:

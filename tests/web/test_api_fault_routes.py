@@ -16,7 +16,7 @@ from mockprovider.app import create_app
 from mockprovider.app.registry import all_providers
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
-from mockprovider.web import api_faults
+from mockprovider.web import api_fault_routes
 from tests.providers.gigs_helpers import create, new_session, open_url
 from tests.support import Receiver
 
@@ -50,7 +50,7 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         calls.append(seconds)
 
-    monkeypatch.setattr(api_faults, "wait", fake_sleep)
+    monkeypatch.setattr(api_fault_routes, "wait", fake_sleep)
     return calls
 
 

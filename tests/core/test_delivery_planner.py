@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from mockprovider.core.faults import plan_deliveries
+from mockprovider.core.delivery_planner import plan_deliveries
 from mockprovider.core.scenarios import Scenario, WebhookSpec
 from mockprovider.core.sessions import Session
 from mockprovider.core.webhooks.attempts import signing_timestamp

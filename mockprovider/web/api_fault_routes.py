@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockprovider.core import api_faults
-from mockprovider.core.api_faults import ApiFaults
+from mockprovider.core import api_fault_spec
+from mockprovider.core.api_fault_spec import ApiFaults
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import InvalidInput
 from mockprovider.web.context import context
@@ -36,7 +36,7 @@ COUNTER_TTL = 30 * 86400.0
 async def active(sandbox: Sandbox, provider: str) -> dict[str, Any] | None:
     """The stored activation of `provider` ({faults, scenario, generation}) or None (cleared
     activations are stored as {}: the store has no delete)."""
-    return await sandbox.store.get_record(provider, KIND, KEY) or None
+    return await sandbox.records(provider).get(KIND, KEY) or None
 
 
 async def activate(
@@ -44,7 +44,7 @@ async def activate(
 ) -> dict[str, Any]:
     """Store `faults` for `provider`, with a fresh call counter."""
     doc = {"faults": faults.to_dict(), "scenario": scenario, "generation": secrets.token_hex(8)}
-    await sandbox.store.put_record(provider, KIND, KEY, doc)
+    await sandbox.records(provider).put(KIND, KEY, doc)
     return doc
 
 
@@ -96,7 +96,7 @@ class ApiFaultsMiddleware:
         scope = f"api-faults:{self.provider}:{generation}"
         expires = await sandbox.now() + COUNTER_TTL
         for number in range(faults.first):
-            if await sandbox.store.claim_nonce(scope, str(number), expires):
+            if await sandbox.claim_once(scope, str(number), expires):
                 return True
         self._used_up.add(generation)
         return False
@@ -138,10 +138,10 @@ def _from_request(sandbox: Sandbox, provider: str, body: dict[str, Any]) -> ApiF
             )
         body["scenario"] = name
         return scenario.api
-    faults, problems = api_faults.parse(body)
+    faults, problems = api_fault_spec.parse(body)
     if problems:
         message = "; ".join(f"{key}: {problem}" for key, problem in problems)
-        raise InvalidInput(message, valid=list(api_faults.KEYS))
+        raise InvalidInput(message, valid=list(api_fault_spec.KEYS))
     return faults
 
 
@@ -166,7 +166,7 @@ async def faults_endpoint(request: Request) -> Response:
         doc = await activate(sandbox, provider, faults, body.get("scenario"))
         return JSONResponse(_view(provider, doc))
     if request.method == "DELETE":
-        await sandbox.store.put_record(provider, KIND, KEY, {})
+        await sandbox.records(provider).put(KIND, KEY, {})
     return JSONResponse(_view(provider, await active(sandbox, provider)))
 
 
