@@ -49,6 +49,25 @@ def bad(message: str) -> ProviderError:
     return v2(400, "BAD_REQUEST", "10600", message)
 
 
+def check_sub_application(request: Request) -> None:
+    """`sub-application`, when sent, is a UUID [DOC]."""
+    value = request.headers.get("sub-application")
+    if value is None:
+        return
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise bad("sub-application must be a UUID") from None
+
+
+async def body_of(request: Request) -> dict[str, Any]:
+    """The JSON object body; a V2 400 otherwise (these operations document V2 errors)."""
+    try:
+        return await json_body(request)
+    except ProviderError:
+        raise bad("The request body must be a JSON object") from None
+
+
 def envelope(data: Any) -> dict[str, Any]:
     return {"metadata": {"tracingId": str(uuid.uuid4())}, "data": data}
 
@@ -110,7 +129,8 @@ async def register(request: Request) -> Response:
     sandbox = context(request).sandbox
     settings = await sandbox.settings(NAME)
     check_auth(request, settings)
-    doc = _registration(await json_body(request), settings)
+    check_sub_application(request)
+    doc = _registration(await body_of(request), settings)
     if len(await _active(sandbox)) >= MAX_WEBHOOKS:
         raise v2(406, "RESOURCE", "14007", f"At most {MAX_WEBHOOKS} webhooks can be registered")
     doc["webhookSecret"] = secrets.token_urlsafe(24)
@@ -121,12 +141,14 @@ async def register(request: Request) -> Response:
 async def listed(request: Request) -> Response:
     sandbox = context(request).sandbox
     check_auth(request, await sandbox.settings(NAME))
+    check_sub_application(request)
     return views.json_response(envelope({"active": [public(w) for w in await _active(sandbox)]}))
 
 
 async def _one(request: Request) -> tuple[Sandbox, dict[str, Any]]:
     sandbox = context(request).sandbox
     check_auth(request, await sandbox.settings(NAME))
+    check_sub_application(request)
     doc = await sandbox.records(NAME).get("webhook", request.path_params["webhook_id"])
     if doc is None or doc.get("deleted"):
         raise v2(404, "INVALID_REQUEST", "10800", "Resource not found")  # §8.2 [DOC]
@@ -144,7 +166,7 @@ async def reset_secret(request: Request) -> Response:
     """A new `webhookSecret` at once; `delay` (0 to 86400 s) is checked, but the sandbox signs
     every later attempt with the new secret (no overlap period) [INF]."""
     sandbox, doc = await _one(request)
-    delay = (await json_body(request)).get("delay")
+    delay = (await body_of(request)).get("delay")
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 86400:
         raise bad("delay must be a number of seconds from 0 to 86400")
     doc["webhookSecret"] = secrets.token_urlsafe(24)
