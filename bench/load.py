@@ -34,10 +34,11 @@ class Job:
     target: str  # the path, or the lines file
     expect: int  # the status every answer should have
     body: str = ""  # the form body ("post")
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers ("get")
 
     @classmethod
-    def get(cls, path: str, expect: int = 200) -> Job:
-        return cls("get", path, expect)
+    def get(cls, path: str, expect: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Job:
+        return cls("get", path, expect, headers=headers)
 
     @classmethod
     def lines(cls, file: Path, expect: int = 303) -> Job:
@@ -113,6 +114,7 @@ class Generator:
             f"-d{max(1, round(duration))}s",
             "--timeout",
             "5s",
+            *(f for name, value in job.headers for f in ("-H", f"{name}: {value}")),
             "-s",
             str(HERE / script),
             url,

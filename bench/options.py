@@ -10,7 +10,7 @@ from servers import HERE
 
 RESULTS = HERE / "results"
 #: The phases of the main run, in the order they run (`--only` picks some).
-PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes")
+PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes", "data")
 
 
 def phases(text: str) -> tuple[str, ...]:

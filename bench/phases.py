@@ -43,9 +43,10 @@ class Workload(Protocol):
 class FixedGet:
     path: str
     expect: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
 
     def job(self, duration: float) -> Job:
-        return Job.get(self.path, self.expect)
+        return Job.get(self.path, self.expect, self.headers)
 
     def consumed(self, result: LoadResult) -> None:
         return None

@@ -34,7 +34,8 @@ class Tally:
 def requests_for(job: Job, port: int, tally: Tally) -> Iterator[bytes]:
     host = f"Host: {HOST}:{port}\r\n"
     if job.kind == "get":
-        raw = f"GET {job.target} HTTP/1.1\r\n{host}\r\n".encode()
+        extra = "".join(f"{name}: {value}\r\n" for name, value in job.headers)
+        raw = f"GET {job.target} HTTP/1.1\r\n{host}{extra}\r\n".encode()
         while True:
             yield raw
     for line in Path(job.target).read_text().splitlines():

@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import accountdata
 import flows
 import fullflow
 import peers
@@ -198,6 +199,8 @@ class Bench:
             found["hooks"] = self.deliveries(recv_port)
         if "fullflow" in only:
             found["fullflow"] = fullflow.run(self)
+        if "data" in only:
+            found["data"] = accountdata.run(self)
         if "sizes" in only:
             found["sizes"] = sizes.both(
                 self.pinning, self.workdir, hold_url, self.args.sessions_sized
@@ -226,6 +229,9 @@ def serializable(found: dict[str, Any]) -> dict[str, Any]:
             name: {**f, "page": f["page"].summary(), "post": f["post"].summary()}
             for name, f in found["stores"].items()
         }
+    if "data" in found:
+        data = found["data"]
+        out["data"] = {**data, "page": data["page"].summary(), "data": data["data"].summary()}
     return out
 
 

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from mockprovider.providers.yapily import auth_requests, consents, lifecycle, listing
+from mockprovider.providers.yapily import (
+    auth_requests,
+    consents,
+    data_api,
+    directory,
+    lifecycle,
+    listing,
+    payments,
+    webhook_registry,
+)
 from mockprovider.providers.yapily.hosted import create as hosted_create
 from mockprovider.providers.yapily.hosted import reads as hosted_reads
 
 
 def routes() -> list[BaseRoute]:
     """The API operations the sandbox imitates, in the order Yapily's reference lists them."""
-    direct = auth_requests.routes() + consents.routes() + listing.routes() + lifecycle.routes()
-    return direct + hosted_create.routes() + hosted_reads.routes()
+    return (
+        auth_requests.routes()
+        + consents.routes()
+        + listing.routes()
+        + lifecycle.routes()
+        + data_api.routes()
+        + payments.routes()
+        + directory.routes()
+        + webhook_registry.routes()
+        + hosted_create.routes()
+        + hosted_reads.routes()
+    )

@@ -21,6 +21,10 @@ async def resolve(
         if await records.insert("user", application_user_id, fresh):
             await records.put("user_uuid", fresh["uuid"], fresh)
         user = await records.get("user", application_user_id) or fresh
+        if user.get("deleted"):  # DELETE /users/{userUuid}: the id makes a new user
+            user = fresh
+            await records.put("user", application_user_id, fresh)
+            await records.put("user_uuid", fresh["uuid"], fresh)
         if user_uuid is not None and user_uuid != user["uuid"]:
             raise errors.bad_request(
                 f"userUuid {user_uuid} does not belong to applicationUserId {application_user_id}"
@@ -28,6 +32,6 @@ async def resolve(
         return str(user["uuid"]), application_user_id
     assert user_uuid is not None
     found = await records.get("user_uuid", user_uuid)
-    if found is None:
+    if found is None or found.get("deleted"):
         raise errors.bad_request(f"User with userUuid {user_uuid} not found")
     return user_uuid, found.get("applicationUserId")

@@ -34,7 +34,8 @@ def signature_value(secret: str, body: bytes, fmt: str = "sha256_hex") -> str:
 def sign_attempt(attempt: SigningInput) -> dict[str, str]:
     """Signed per attempt with the current secret (no timestamp is signed, so the value only
     changes when the secret is rotated); a scenario's `wrong_secret` fault breaks it."""
-    secret = str(attempt.settings["webhook_secret"])
+    # A registration's own secret (`POST /webhook/events`), else the `webhook_secret` setting.
+    secret = str(attempt.options.get("secret") or attempt.settings["webhook_secret"])
     if attempt.options.get("wrong_secret"):
         secret = "wrong-" + secret[::-1]
     fmt = str(attempt.settings["signature_format"])
