@@ -90,6 +90,9 @@ async def test_consent_success_hands_back_a_consent_the_consent_api_accepts(
     assert gone.status_code == 404  # the request id is not a consent id
     await dispatcher.run_once()
     assert receiver.requests == []  # no hosted consent webhook is documented (§6)
+    accounts = await client.get("/yapily/accounts", auth=AUTH, headers={"Consent": token})
+    assert accounts.status_code == 200, accounts.text  # the data API takes the hosted consent
+    assert accounts.json()["data"]
 
 
 @pytest.mark.parametrize("walk", WALKS)
