@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound
+from mockprovider.providers.yapily.hosted.retry import automatic_scenario
 from mockprovider.providers.yapily.views import consent_status, revoked
 from mockprovider.web.context import context
 from mockprovider.web.hosted import respond, show
@@ -55,8 +56,9 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         session = await sandbox.expire_if_due(session)  # §5.4: the window passed; lazily
         if revoked(session):  # deleted (DELETE /consents/{id}) before it was answered
             return render(request, "yapily/used.html", _values(session, provider), 200)
-        if session.is_open and session.scenario is not None:
-            completion = await sandbox.complete(session.id, session.scenario, via="auto")
+        automatic = automatic_scenario(session)
+        if session.is_open and automatic is not None:
+            completion = await sandbox.complete(session.id, automatic, via="auto")
             return await respond(request, provider, completion)
         if not session.is_open:
             template = (

@@ -14,7 +14,7 @@ from mockprovider.core.outcomes import Outcome
 from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
-from mockprovider.providers.yapily.hosted import events, phases, redirects
+from mockprovider.providers.yapily.hosted import events, phases, redirects, retry
 from mockprovider.providers.yapily.hosted.bodies import institutions_in
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 
@@ -36,8 +36,10 @@ def institution_of(data: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
 
 
 def new_payment(data: Mapping[str, Any], institution: str, now: float) -> dict[str, Any]:
-    """A `payments[]` entry for the request's payment (§4.2), phases up to the hand-off."""
+    """A `payments[]` entry for the request's payment (§4.2), phases up to the hand-off. The
+    first attempt starts when the request was created; a retry (§5) starts now."""
     details = data.get("paymentRequestDetails") or {}
+    reached = [] if data.get("payments") else data["phases"]
     money = details.get("amountDetails") or {}
     entry = {
         "paymentId": str(uuid.uuid4()),
@@ -47,7 +49,7 @@ def new_payment(data: Mapping[str, Any], institution: str, now: float) -> dict[s
             "institutionId": institution,
             "institutionCountryCode": data["institutionIdentifiers"]["institutionCountryCode"],
         },
-        "phases": phases.advance(data["phases"], phases.START + phases.HANDOFF["payment"], now),
+        "phases": phases.advance(reached, phases.START + phases.HANDOFF["payment"], now),
         "statusDetails": [],
         "amount": {
             "amount": money.get("amountToPay", money.get("amount")),
@@ -119,7 +121,11 @@ def hosted_effects(session: Session, choice: Choice, ctx: EffectContext) -> Effe
             (hop_key, uuid.uuid4().hex if outcome == Outcome.SUCCESS else str(new["errorCode"])),
         ],
     )
-    return Effects(status=SessionStatus.FINISHED, redirect_url=hop, data=new, webhooks=messages)
+    # §5 [INF]: a link whose payment failed stays open for another attempt until it expires
+    after = SessionStatus.OPENED if retry.retryable(data, outcome, ctx.settings) else None
+    return Effects(
+        status=after or SessionStatus.FINISHED, redirect_url=hop, data=new, webhooks=messages
+    )
 
 
 def _result(
@@ -178,7 +184,7 @@ def _payment_result(
     webhook for a completed or rejected execution (§6)."""
     data, now, settings = session.data, ctx.now, ctx.settings
     payments = [dict(p) for p in data.get("payments") or []]
-    if not payments:
+    if not payments or retry.decided(payments[-1]):  # no attempt at the bank: a new one
         payments.append(new_payment(data, institution, now))
     entry = payments[-1]
     later = float(settings["hosted_settlement_seconds"])

@@ -12,7 +12,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.tokens import Purpose
 from mockprovider.errors import Forbidden, InvalidInput, NotFound
 from mockprovider.providers.yapily.auth_requests import NAME, authorisation_url
-from mockprovider.providers.yapily.hosted import phases
+from mockprovider.providers.yapily.hosted import phases, retry
 from mockprovider.providers.yapily.hosted.bodies import institutions_in
 from mockprovider.providers.yapily.hosted.outcomes import new_payment
 from mockprovider.providers.yapily.hosted.shapes import ID_KEYS
@@ -61,8 +61,9 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
                 values,
                 int(settings["hosted_expired_status"]),
             )
-        if session.is_open and session.scenario is not None:
-            completion = await ctx.sandbox.complete(sid, session.scenario, via="auto")
+        automatic = retry.automatic_scenario(session)
+        if session.is_open and automatic is not None:
+            completion = await ctx.sandbox.complete(sid, automatic, via="auto")
             return await respond(request, provider, completion)
         if not session.is_open:  # §2.3: a used link allows no second payment
             return render(request, "yapily/hosted_used.html", values, 200)
@@ -76,6 +77,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
             "form_token": ctx.tokens.sign(Purpose.OUTCOME_FORM, [session.id, session.form_nonce]),
             "action": f"{ctx.base_url(request)}/{NAME}/hosted/{session.id}/bank",
             "cancel": f"{ctx.base_url(request)}/{NAME}/s/{session.id}/outcome",
+            "failed_attempts": retry.failed_attempts(session.data),
         }
         return render(request, "yapily/hosted_page.html", values)
 
@@ -101,6 +103,8 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         now = await sandbox.now()
         family = phases.family(data["hosted"])
         new: dict[str, object] = {"institutionId": chosen, "vrpStatus": ["awaiting", now]}
+        # a retried link (§5): the previous attempt's return is not this one's
+        new |= {"hostedRedirect": None, "callbackRedirect": None}
         if family == "payment":
             new["payments"] = [*(data.get("payments") or []), new_payment(data, chosen, now)]
         elif family == "consent":

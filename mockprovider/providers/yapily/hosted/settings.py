@@ -45,6 +45,12 @@ HOSTED_SETTINGS: tuple[Setting, ...] = (
         " 600).",
     ),
     Setting(
+        "hosted_link_retry",
+        True,
+        "A Pay By Link whose payment failed or was cancelled opens again for another attempt"
+        " (a new payments[] entry) until it expires (§5 [INF]); false: one attempt per link.",
+    ),
+    Setting(
         "hosted_registered_redirects",
         ["*"],
         'redirectUrl allow-list (§2.5 [GAP]): exact URLs or prefixes ending in "/"; "*" accepts'
