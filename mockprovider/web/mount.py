@@ -13,6 +13,8 @@ Page routes keep Starlette's behaviour (HTML error pages, the trailing-slash red
 
 from __future__ import annotations
 
+import re
+
 from starlette._utils import get_route_path
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -123,4 +125,8 @@ def provider_mount(
     """`/<name>`: the provider's API routes, then its page routes (including the shared hosted
     page, passed in `pages`), answering everything else in the provider's shape."""
     app = ProviderRoutes(provider, provider.api_routes(), pages)
-    return Mount(f"/{provider.name}", app=app, name=provider.name, middleware=middleware)
+    mount = Mount(f"/{provider.name}", app=app, name=provider.name, middleware=middleware)
+    # Starlette's `{path:path}` is `.*`, which stops at a newline: a path such as
+    # `/payments/%0A/details` would miss the mount and get the sandbox's HTML 404.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount

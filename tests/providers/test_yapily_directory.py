@@ -94,3 +94,22 @@ async def test_deleting_a_user_revokes_its_consents(client: httpx.AsyncClient) -
     await answer(client, "GET", f"/users/{uuid}", "/users/{userUuid}", 404)
     fresh = await create(client, applicationUserId="carol")
     assert fresh["userUuid"] != uuid
+
+
+async def test_a_user_or_auth_request_with_a_mistyped_field_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await client.post(
+        "/yapily/users", json={"applicationUserId": "vop", "vopOptOut": {}}, auth=AUTH
+    )
+    assert user.status_code == 400, user.text
+    assert user.json()["error"]["message"] == "vopOptOut must be a boolean"
+    assert (await client.get("/yapily/users?filter[applicationUserId]=vop", auth=AUTH)).json() == []
+    for bad in ["", None, "not-a-uuid"]:
+        made = await client.post(
+            "/yapily/account-auth-requests",
+            json={"applicationUserId": "u-1", "institutionId": "modelo-sandbox", "userUuid": bad},
+            auth=AUTH,
+        )
+        assert made.status_code == 400, made.text
+        assert made.json()["error"]["message"] == "userUuid must be a UUID"

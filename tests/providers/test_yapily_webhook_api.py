@@ -119,3 +119,24 @@ async def test_categories_and_refused_registrations(client: httpx.AsyncClient) -
         client, "POST", "/webhook/events", "/webhook/events", 406, json=registration()
     )
     assert full["error"]["issues"][0]["code"] == "14007"
+
+
+async def test_bad_credentials_get_the_v2_401_these_operations_document(
+    client: httpx.AsyncClient,
+) -> None:
+    for method, path, template in [
+        ("GET", "/webhook/events", "/webhook/events"),
+        ("GET", "/webhook/events/categories", "/webhook/events/categories"),
+        ("DELETE", "/webhook/events/nope", "/webhook/events/{webhook_id}"),
+    ]:
+        response = await client.request(method, f"/yapily{path}", auth=("app", "wrong"))
+        assert response.status_code == 401, response.text
+        error = response.json()["error"]
+        assert error["issues"] == [
+            {
+                "type": "CREDENTIALS",
+                "code": "10700",
+                "message": "Authorization header invalid or credentials not authenticated",
+            }
+        ]
+        assert_matches(provider_document("yapily.json"), template, method, 401, response.json())

@@ -67,6 +67,19 @@ def _text(body: Mapping[str, Any], key: str) -> str | None:
     return value or None
 
 
+def _uuid(body: Mapping[str, Any], key: str) -> str | None:
+    """An optional field the contract types `type: string, format: uuid` (not nullable):
+    absent, or a UUID; `""` and `null` get the 400."""
+    if key not in body:
+        return None
+    value = body[key]
+    try:
+        uuid.UUID(value if isinstance(value, str) else "")
+    except ValueError:
+        raise errors.bad_request(f"{key} must be a UUID") from None
+    return str(value)
+
+
 def validate(body: Mapping[str, Any], settings: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """§2.3, in order: institution, user ids, oneTimeToken/callback, callback registration,
     then the payment request (PIS). Raises the legacy 400 envelope (sandbox choice)."""
@@ -78,7 +91,7 @@ def validate(body: Mapping[str, Any], settings: Mapping[str, Any], kind: str) ->
         raise errors.bad_request(
             f"Institution {institution_id} is not available for this application"
         )
-    app_user, user_uuid = _text(body, "applicationUserId"), _text(body, "userUuid")
+    app_user, user_uuid = _text(body, "applicationUserId"), _uuid(body, "userUuid")
     if not app_user and not user_uuid:
         raise errors.bad_request("One of applicationUserId or userUuid is required")
     callback = _text(body, "callback")

@@ -1,9 +1,10 @@
 """`GET /consents/{consentId}` (§5.1), `POST /consent-one-time-token` (§4.3) and
-`POST /payments` (§2.2, §7: the payment webhook)."""
+`POST /consent-auth-code` (§3.3)."""
 
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,8 +68,34 @@ async def exchange(request: Request) -> Response:
     return views.json_response(views.consent(session), 201)
 
 
+def _required(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise errors.bad_request(f"{key} is required")
+    return value
+
+
+async def auth_code(request: Request) -> Response:
+    """§3.3: the `code` and `state` the bank returned → 200, the bare `Consent`. The code is
+    the one of the consent's successful authorisation, single use; anything else gets the
+    legacy 400 [GAP]."""
+    sandbox = context(request).sandbox
+    check_auth(request, await sandbox.settings(NAME))
+    body = await json_body(request)
+    code, state = _required(body, "authCode"), _required(body, "authState")
+    found = await sandbox.records(NAME).get("state", state)
+    session = await sandbox.get_session(str(found["consent_id"])) if found else None
+    expected = str(session.data.get("authCode") or "") if session else ""
+    if session is None or not expected or not hmac.compare_digest(expected, code):
+        raise errors.bad_request("The authorisation code or state is invalid")
+    if not await sandbox.claim_once(f"{NAME}:auth-code", code, session.expires_at + 86400):
+        raise errors.bad_request("The authorisation code has already been used")
+    return views.json_response(views.consent(session))
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/consents/{consentId}", get_consent, methods=["GET"], name="consent"),
         Route("/consent-one-time-token", exchange, methods=["POST"], name="one_time_token"),
+        Route("/consent-auth-code", auth_code, methods=["POST"], name="consent_auth_code"),
     ]

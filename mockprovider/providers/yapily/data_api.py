@@ -174,8 +174,8 @@ def _fragments(session: Session, account: Account) -> list[bytes]:
 async def get_transactions(request: Request) -> Response:
     """Newest first unless `sort=date`; `from`/`before` bound the booking date (inclusive);
     `meta.pagination` and `links` as the documented example, plus `next` while more remain."""
+    session, account, _ = await _account(request, "ACCOUNT_TRANSACTIONS")  # auth first
     paging = _paging(request)
-    session, account, _ = await _account(request, "ACCOUNT_TRANSACTIONS")
     frags = _fragments(session, account)
     picked: Sequence[int] = range(len(frags))
     if "from" in paging or "before" in paging:

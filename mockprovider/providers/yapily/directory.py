@@ -121,6 +121,8 @@ async def add_user(request: Request) -> Response:
         raise errors.bad_request("applicationUserId is required")
     if reference is not None and not isinstance(reference, str):
         raise errors.bad_request("referenceId must be a string")
+    if not isinstance(body.get("vopOptOut", False), bool):
+        raise errors.bad_request("vopOptOut must be a boolean")
     now = await context(request).sandbox.now()
     user = {"uuid": str(uuid.uuid4()), "applicationUserId": app_user, "createdAt": iso_millis(now)}
     if reference:

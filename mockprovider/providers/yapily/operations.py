@@ -36,7 +36,6 @@ NOT_IMITATED: tuple[tuple[str, str], ...] = (
     ("POST", "/bulk-payments"),
     ("GET", "/bulk-payments/{bulkPaymentId}"),
     ("GET", "/bulk-payments/{bulkPaymentId}/details"),
-    ("POST", "/consent-auth-code"),
     ("POST", "/embedded-account-auth-requests"),
     ("PUT", "/embedded-account-auth-requests/{consentId}"),
     ("POST", "/embedded-bulk-payment-auth-requests"),

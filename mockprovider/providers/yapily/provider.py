@@ -107,7 +107,9 @@ class YapilyProvider(BaseProvider):
         overrides = dict(choice.scenario.redirect.params) if choice.scenario else {}
         if outcome == Outcome.SUCCESS:
             params, new = self._success(session, ctx, overrides)
-            hop = [("state", str(data["state"])), ("code", secrets.token_hex(16))]
+            auth_code = secrets.token_hex(16)
+            new["authCode"] = auth_code  # for POST /consent-auth-code (§3.3)
+            hop = [("state", str(data["state"])), ("code", auth_code)]
         else:
             params, code = callbacks.failure_params(data, outcome, overrides, ctx.settings)
             source = dict(params)["error-source"]

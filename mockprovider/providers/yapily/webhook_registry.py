@@ -49,6 +49,16 @@ def bad(message: str) -> ProviderError:
     return v2(400, "BAD_REQUEST", "10600", message)
 
 
+def check_webhook_auth(request: Request, settings: Mapping[str, Any]) -> None:
+    """Basic auth as everywhere, but a failure answers the V2 401 these operations document
+    (`401-error-response`: `CREDENTIALS` / `10700`), not the legacy 401 of §2.3."""
+    try:
+        check_auth(request, settings)
+    except ProviderError:
+        message = "Authorization header invalid or credentials not authenticated"
+        raise v2(401, "CREDENTIALS", "10700", message) from None
+
+
 def check_sub_application(request: Request) -> None:
     """`sub-application`, when sent, is a UUID [DOC]."""
     value = request.headers.get("sub-application")
@@ -128,7 +138,7 @@ async def _active(sandbox: Sandbox) -> list[dict[str, Any]]:
 async def register(request: Request) -> Response:
     sandbox = context(request).sandbox
     settings = await sandbox.settings(NAME)
-    check_auth(request, settings)
+    check_webhook_auth(request, settings)
     check_sub_application(request)
     doc = _registration(await body_of(request), settings)
     if len(await _active(sandbox)) >= MAX_WEBHOOKS:
@@ -140,14 +150,14 @@ async def register(request: Request) -> Response:
 
 async def listed(request: Request) -> Response:
     sandbox = context(request).sandbox
-    check_auth(request, await sandbox.settings(NAME))
+    check_webhook_auth(request, await sandbox.settings(NAME))
     check_sub_application(request)
     return views.json_response(envelope({"active": [public(w) for w in await _active(sandbox)]}))
 
 
 async def _one(request: Request) -> tuple[Sandbox, dict[str, Any]]:
     sandbox = context(request).sandbox
-    check_auth(request, await sandbox.settings(NAME))
+    check_webhook_auth(request, await sandbox.settings(NAME))
     check_sub_application(request)
     doc = await sandbox.records(NAME).get("webhook", request.path_params["webhook_id"])
     if doc is None or doc.get("deleted"):
@@ -175,7 +185,7 @@ async def reset_secret(request: Request) -> Response:
 
 
 async def categories(request: Request) -> Response:
-    check_auth(request, await context(request).sandbox.settings(NAME))
+    check_webhook_auth(request, await context(request).sandbox.settings(NAME))
     found = [{"name": n, "description": d} for n, d in CATEGORIES.items()]
     return views.json_response(envelope({"categories": found}))
 

@@ -63,7 +63,9 @@ def link(body: Mapping[str, Any], check: Checker) -> dict[str, Any]:
     checked; the schema's key is `amount`, the example's `amountToPay`."""
     details = check.obj(body, "paymentRequestDetails", "", required=True)
     kind = details.get("type")
-    if kind is not None and (kind not in PAYMENT_TYPES or kind == "BULK_PAYMENT"):
+    if kind is not None and (
+        not isinstance(kind, str) or kind not in PAYMENT_TYPES or kind == "BULK_PAYMENT"
+    ):
         raise check.fail(f"{DETAILS}type: {kind} is not a payment type for a link")
     _payee(details, check, required=False)
     echoed = dict(details)

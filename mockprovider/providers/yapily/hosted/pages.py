@@ -43,7 +43,7 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
 
     async def landing(request: Request) -> Response:
         ctx = context(request)
-        flow = PAGES.get(request.path_params["page"])
+        flow = PAGES.get(request.url.path.rsplit("/", 1)[-1])
         sid = request.query_params.get(ID_KEYS.get(flow or "", ""), "")
         if (
             flow is None
@@ -133,6 +133,11 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
 
     return [
         Route("/hosted/status", status, methods=["GET"], name="hosted_status"),
-        Route("/hosted/{page}", landing, methods=["GET"], name="hosted_landing"),
+        # One route per page, not `/hosted/{page}`: that would also match the API's
+        # `/hosted/consent-requests` and `/hosted/payment-requests` and put GET in their `Allow`.
+        *(
+            Route(f"/hosted/{page}", landing, methods=["GET"], name=f"hosted_landing_{page}")
+            for page in PAGES
+        ),
         Route("/hosted/{session_id}/bank", bank, methods=["POST"], name="hosted_bank"),
     ]
