@@ -14,7 +14,7 @@ from mockprovider.core.sessions import Session
 from mockprovider.errors import NotFound, ProviderError
 from mockprovider.providers.yapily import errors, views
 from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
-from mockprovider.providers.yapily.tokens import consent_id_of
+from mockprovider.providers.yapily.tokens import consent_id_of, read_jwt
 from mockprovider.web.context import context
 
 
@@ -31,6 +31,17 @@ async def consent_or_404(request: Request, consent_id: str) -> Session:
     if session is None or session.provider != NAME or not views.is_consent(session, consent_id):
         raise errors.legacy(404, f"Consent {consent_id} not found")
     return session
+
+
+async def consent_of_request(request: Request) -> tuple[Session, dict[str, Any]]:
+    """The consent named by the `consent` header's token, with Yapily's settings: Basic auth
+    first (401), then the token (401 when missing or forged), then the consent (404)."""
+    settings = await context(request).sandbox.settings(NAME)
+    check_auth(request, settings)
+    claims = read_jwt(request.headers.get("consent", ""), str(settings["consent_token_key"]))
+    if claims is None:
+        raise errors.legacy(401, "The consent token is missing or invalid")
+    return await consent_or_404(request, str(claims.get("CONSENT"))), settings
 
 
 async def get_consent(request: Request) -> Response:

@@ -18,10 +18,8 @@ from mockprovider.core.accountdata import Account, DataSet, data_set
 from mockprovider.core.sessions import Session
 from mockprovider.errors import DataUnavailable, ProviderError
 from mockprovider.providers.yapily import data_views, errors, views
-from mockprovider.providers.yapily.auth_requests import NAME, check_auth
-from mockprovider.providers.yapily.consents import consent_or_404
+from mockprovider.providers.yapily.consents import consent_of_request
 from mockprovider.providers.yapily.dates import parse_instant
-from mockprovider.providers.yapily.tokens import read_jwt
 from mockprovider.web.context import context
 
 #: `limit` must be between 1 and 1000 [DOC]; without it the sandbox returns up to 1000 [INF].
@@ -36,13 +34,8 @@ async def authorised_consent(request: Request, feature: str | None, kind: str = 
     Missing or forged token → 401; unknown consent → 404; a consent that is not `AUTHORIZED`
     (revoked, expired, rejected, failed, awaiting) → 403; a feature outside its `featureScope`
     → 403 (statuses [GAP]: the contract lists only `default` → `ApiResponseError`)."""
-    sandbox = context(request).sandbox
-    settings = await sandbox.settings(NAME)
-    check_auth(request, settings)
-    claims = read_jwt(request.headers.get("consent", ""), str(settings["consent_token_key"]))
-    if claims is None:
-        raise errors.legacy(401, "The consent token is missing or invalid")
-    session = await sandbox.expire_if_due(await consent_or_404(request, str(claims.get("CONSENT"))))
+    consent, _ = await consent_of_request(request)
+    session = await context(request).sandbox.expire_if_due(consent)
     status = views.consent_status(session)
     if status != "AUTHORIZED":
         raise errors.legacy(403, f"Consent {session.id} is {status}, not AUTHORIZED")

@@ -16,9 +16,8 @@ from mockprovider.core.engine import Sandbox
 from mockprovider.core.sessions import Session
 from mockprovider.errors import Conflict
 from mockprovider.providers.yapily import data_views, errors, views, webhook_registry, webhooks
-from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
-from mockprovider.providers.yapily.consents import consent_or_404
-from mockprovider.providers.yapily.tokens import read_jwt
+from mockprovider.providers.yapily.auth_requests import NAME, json_body
+from mockprovider.providers.yapily.consents import consent_of_request
 from mockprovider.web.context import context
 
 IDENTIFICATION_KEYS = {"IBAN": "iban", "SORT_CODE": "sort_code", "ACCOUNT_NUMBER": "account_number"}
@@ -58,12 +57,7 @@ async def execute_payment(request: Request) -> Response:
     sandbox banks do, §9.1 note [DOC S17]); the consent becomes CONSUMED [INF]; the final
     status's webhook (`payment.state.success` / `.failed`, §7) is due when it is reached."""
     sandbox = context(request).sandbox
-    settings = await sandbox.settings(NAME)
-    check_auth(request, settings)
-    claims = read_jwt(request.headers.get("consent", ""), str(settings["consent_token_key"]))
-    if claims is None:
-        raise errors.legacy(401, "The consent token is missing or invalid")
-    session = await consent_or_404(request, str(claims.get("CONSENT")))
+    session, settings = await consent_of_request(request)
     body = await json_body(request)
     if session.data.get("type") != "PIS" or views.consent_status(session) != "AUTHORIZED":
         raise errors.legacy(403, f"Consent is {views.consent_status(session)}, not AUTHORIZED")
@@ -91,12 +85,7 @@ async def payment_details(request: Request) -> Response:
     """200 `ApiResponseOfPaymentResponses` for a payment made with the consent in the `consent`
     header; an unknown payment, or one made with another consent, gets the legacy 404."""
     sandbox = context(request).sandbox
-    settings = await sandbox.settings(NAME)
-    check_auth(request, settings)
-    claims = read_jwt(request.headers.get("consent", ""), str(settings["consent_token_key"]))
-    if claims is None:
-        raise errors.legacy(401, "The consent token is missing or invalid")
-    session = await consent_or_404(request, str(claims.get("CONSENT")))
+    session, _ = await consent_of_request(request)
     payment_id = request.path_params["paymentId"]
     payment = await get_payment(sandbox, payment_id)
     if payment is None or payment.session_id != session.id:
