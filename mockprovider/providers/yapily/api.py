@@ -12,6 +12,7 @@ from mockprovider.providers.yapily import (
     lifecycle,
     listing,
     payments,
+    reauth,
     webhook_registry,
 )
 from mockprovider.providers.yapily.hosted import create as hosted_create
@@ -22,6 +23,7 @@ def routes() -> list[BaseRoute]:
     """The API operations the sandbox imitates, in the order Yapily's reference lists them."""
     return (
         auth_requests.routes()
+        + reauth.routes()
         + consents.routes()
         + listing.routes()
         + lifecycle.routes()

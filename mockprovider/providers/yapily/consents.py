@@ -14,6 +14,7 @@ from mockprovider.core.sessions import Session
 from mockprovider.errors import NotFound, ProviderError
 from mockprovider.providers.yapily import errors, views
 from mockprovider.providers.yapily.auth_requests import NAME, check_auth, json_body
+from mockprovider.providers.yapily.reauth_state import settle
 from mockprovider.providers.yapily.tokens import consent_id_of, read_jwt
 from mockprovider.web.context import context
 
@@ -21,7 +22,8 @@ from mockprovider.web.context import context
 async def consent_or_404(request: Request, consent_id: str) -> Session:
     """The Yapily consent `consent_id`; the legacy 404 for an unknown one. A hosted consent
     request's consent is found by its `consentId` (records kind `consent` → the request's
-    session), once authorised."""
+    session), once authorised. The consent comes settled: a finished re-authorisation
+    applied, a passed `expiresAt` `EXPIRED` (`reauth_state.settle`)."""
     sandbox = context(request).sandbox
     alias = await sandbox.records(NAME).get("consent", consent_id)  # a hosted consent's id
     try:
@@ -30,7 +32,7 @@ async def consent_or_404(request: Request, consent_id: str) -> Session:
         session = None
     if session is None or session.provider != NAME or not views.is_consent(session, consent_id):
         raise errors.legacy(404, f"Consent {consent_id} not found")
-    return session
+    return await settle(sandbox, session)
 
 
 async def consent_of_request(request: Request) -> tuple[Session, dict[str, Any]]:
@@ -101,6 +103,8 @@ async def auth_code(request: Request) -> Response:
         raise errors.bad_request("The authorisation code or state is invalid")
     if not await sandbox.claim_once(f"{NAME}:auth-code", code, session.expires_at + 86400):
         raise errors.bad_request("The authorisation code has already been used")
+    if session.data.get("reauthorises"):  # a re-authorisation's code: its consent
+        session = await consent_or_404(request, str(session.data["reauthorises"]))
     return views.json_response(views.consent(session))
 
 

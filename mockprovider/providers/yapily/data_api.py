@@ -20,6 +20,7 @@ from mockprovider.errors import DataUnavailable, ProviderError
 from mockprovider.providers.yapily import data_views, errors, views
 from mockprovider.providers.yapily.consents import consent_of_request
 from mockprovider.providers.yapily.dates import parse_instant
+from mockprovider.providers.yapily.reauth_state import readable_status
 from mockprovider.web.context import context
 
 #: `limit` must be between 1 and 1000 [DOC]; without it the sandbox returns up to 1000 [INF].
@@ -32,11 +33,12 @@ async def authorised_consent(request: Request, feature: str | None, kind: str = 
     """The consent named by the `consent` header, if it may read `feature` now.
 
     Missing or forged token → 401; unknown consent → 404; a consent that is not `AUTHORIZED`
-    (revoked, expired, rejected, failed, awaiting) → 403; a feature outside its `featureScope`
+    (revoked, expired, rejected, failed, awaiting; one awaiting its re-authorisation reads as
+    before it, see `readable_status`) → 403; a feature outside its `featureScope`
     → 403 (statuses [GAP]: the contract lists only `default` → `ApiResponseError`)."""
-    consent, _ = await consent_of_request(request)
+    consent, settings = await consent_of_request(request)
     session = await context(request).sandbox.expire_if_due(consent)
-    status = views.consent_status(session)
+    status = readable_status(session, settings)
     if status != "AUTHORIZED":
         raise errors.legacy(403, f"Consent {session.id} is {status}, not AUTHORIZED")
     if session.data.get("type") != kind:

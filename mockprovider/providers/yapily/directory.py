@@ -173,8 +173,8 @@ async def delete_user(request: Request) -> Response:
     sandbox = context(request).sandbox
     revoked = []
     for session in await sandbox.list_sessions(NAME, limit=1000):
-        if session.data.get("userUuid") != user["uuid"]:
-            continue
+        if session.data.get("userUuid") != user["uuid"] or session.data.get("reauthorises"):
+            continue  # another user's, or a re-authorisation journey (not a consent)
         if views.consent_status(session) != views.REVOKED:
             session = await sandbox.progress(
                 session, "consent deleted", data={"consent_status": views.REVOKED}

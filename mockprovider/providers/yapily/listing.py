@@ -24,6 +24,7 @@ from mockprovider.core.sessions import Session
 from mockprovider.providers.yapily import errors, views
 from mockprovider.providers.yapily.auth_requests import NAME, check_auth
 from mockprovider.providers.yapily.dates import parse_instant
+from mockprovider.providers.yapily.reauth_state import settle
 from mockprovider.web.context import context
 
 #: `limit` "must be between 1 and 1000" [DOC S1].
@@ -134,10 +135,11 @@ async def list_consents(request: Request) -> Response:
     sandbox = context(request).sandbox
     check_auth(request, await sandbox.settings(NAME))
     query = parse_query(request.query_params)
-    found = []
+    found, now = [], await sandbox.now()
     for session in await sandbox.list_sessions(NAME, limit=SCAN_LIMIT):
         if not views.is_consent(session):  # a hosted request without a consent (yet)
             continue
+        session = await settle(sandbox, session, now)
         consent = views.consent(session)
         if query.matches(session, consent):
             found.append(consent)

@@ -8,7 +8,6 @@ published operation is either routed or listed here, never both.
 from __future__ import annotations
 
 NOT_IMITATED: tuple[tuple[str, str], ...] = (
-    ("PATCH", "/account-auth-requests"),
     ("PUT", "/account-auth-requests"),
     ("GET", "/accounts/{accountId}/beneficiaries"),
     ("GET", "/accounts/{accountId}/direct-debits"),

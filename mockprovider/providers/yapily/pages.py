@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.errors import NotFound
 from mockprovider.providers.yapily.hosted.retry import automatic_scenario
+from mockprovider.providers.yapily.reauth_state import is_reauthorisation, superseded
 from mockprovider.providers.yapily.views import consent_status, revoked
 from mockprovider.web.context import context
 from mockprovider.web.hosted import respond, show
@@ -56,6 +57,10 @@ def routes(provider: WebProvider) -> list[BaseRoute]:
         session = await sandbox.expire_if_due(session)  # §5.4: the window passed; lazily
         if revoked(session):  # deleted (DELETE /consents/{id}) before it was answered
             return render(request, "yapily/used.html", _values(session, provider), 200)
+        gone = await superseded(sandbox, session) if is_reauthorisation(session) else None
+        if gone is not None:  # its consent was revoked, or a later PATCH gave a newer URL
+            values = _values(session, provider) | {"consent_status": gone}
+            return render(request, "yapily/used.html", values, 200)
         automatic = automatic_scenario(session)
         if session.is_open and automatic is not None:
             completion = await sandbox.complete(session.id, automatic, via="auto")

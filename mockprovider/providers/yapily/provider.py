@@ -21,6 +21,7 @@ from mockprovider.providers.yapily import api, callbacks, errors, operations, pa
 from mockprovider.providers.yapily.hosted import outcomes as hosted_outcomes
 from mockprovider.providers.yapily.hosted import pages as hosted_pages
 from mockprovider.providers.yapily.hosted.labels import hosted_label, hosted_payment
+from mockprovider.providers.yapily.lifetime import lifetime_fields
 from mockprovider.providers.yapily.settings import RETRY_SCHEDULE, SETTINGS, find_institution
 from mockprovider.providers.yapily.tokens import consent_token, one_time_token
 from mockprovider.providers.yapily.views import REVOKED, consent_status, revoked
@@ -125,9 +126,11 @@ class YapilyProvider(BaseProvider):
         self, session: Session, ctx: EffectContext, overrides: Mapping[str, str]
     ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
         data, settings = session.data, ctx.settings
-        token = consent_token(
+        # A re-authorisation (PATCH) keeps its consent's id and token [DOC S1].
+        consent_id = str(data.get("reauthorises") or session.id)
+        token = data.get("consentToken") or consent_token(
             str(data["institutionId"]),
-            session.id,
+            consent_id,
             data.get("applicationUserId"),
             str(data["userUuid"]),
             str(settings["consent_token_key"]),
@@ -137,13 +140,14 @@ class YapilyProvider(BaseProvider):
             "consentToken": token,
             "authorizedAt": iso_millis(ctx.now),
         }
+        new |= lifetime_fields(data, ctx)
         one_time = None
         if data.get("oneTimeToken"):
-            one_time = one_time_token(session.id)
+            one_time = one_time_token(consent_id)
             new["oneTimeTokenValue"] = one_time
             new["oneTimeTokenExpiresAt"] = ctx.now + float(settings["one_time_token_ttl"])
         params = callbacks.success_params(
-            data, consent=token, one_time=one_time, settings=settings, consent_id=session.id
+            data, consent=token, one_time=one_time, settings=settings, consent_id=consent_id
         )
         return with_params(params, overrides), new
 

@@ -66,6 +66,18 @@ SETTINGS: tuple[Setting, ...] = (
         '"*" accepts any safe URL.',
     ),
     Setting("authorisation_window", 600, "Seconds before an unanswered request is EXPIRED (§5.4)."),
+    Setting(
+        "consent_lifetime",
+        90 * 86400,
+        "Seconds an authorised account consent lasts before it is EXPIRED (expiresAt; 0: "
+        "never); PATCH /account-auth-requests renews it (§5.3, 90 days UK [DOC S14]).",
+    ),
+    Setting(
+        "reauthorisation_keeps_access",
+        True,
+        "While a re-authorisation is open (AWAITING_RE_AUTHORIZATION), the data API still "
+        "serves a consent that was AUTHORIZED before it [GAP].",
+    ),
     Setting("one_time_token_ttl", 600, "Seconds a one-time token can be exchanged (§4.3)."),
     Setting(
         "one_time_token_ids",

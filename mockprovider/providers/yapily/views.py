@@ -17,6 +17,7 @@ CONSENT_FIELDS = (
     "institutionId",
     "status",
     "createdAt",
+    "expiresAt",
     "featureScope",
     "consentToken",
     "state",
@@ -44,7 +45,10 @@ def revoked(session: Session) -> bool:
 
 def is_consent(session: Session, consent_id: str | None = None) -> bool:
     """A consent: a direct one, or a hosted consent request once it has its `consentId`
-    (Hosted Pages: the consent lives on the request's session under that id)."""
+    (Hosted Pages: the consent lives on the request's session under that id). A
+    re-authorisation journey is not one: it belongs to the consent it re-authorises."""
+    if session.data.get("reauthorises"):
+        return False
     if not session.data.get("hosted"):
         return True
     found = session.data.get("consentId")
@@ -52,8 +56,9 @@ def is_consent(session: Session, consent_id: str | None = None) -> bool:
 
 
 def consent(session: Session) -> dict[str, Any]:
-    """The `Consent` object; `consentToken` and `authorizedAt` only after success (§9.2 #5),
-    `lastConfirmedAt` and `reconfirmBy` only after an extend call."""
+    """The `Consent` object; `consentToken`, `authorizedAt` and `expiresAt` only after success
+    (§9.2 #5), `lastConfirmedAt` and `reconfirmBy` only after an extend call or a
+    re-authorisation."""
     data = session.data
     values = {**data, "id": data.get("consentId") or session.id, "status": consent_status(session)}
     return {k: values[k] for k in CONSENT_FIELDS if values.get(k) is not None}
