@@ -30,10 +30,12 @@ def checked(response: httpx.Response, template: str, method: str, status: int = 
     return response.json()
 
 
-def bank(page: Page, url: str, button: str) -> dict[str, str]:
-    """Open the bank URL, log in as mits / mits, press `button`; the callback's query."""
+def bank(page: Page, url: str, button: str, status: str) -> dict[str, str]:
+    """Open the bank URL (it shows the consent's `status`), log in as mits / mits, press
+    `button`; the callback's query."""
     page.goto(url)
     expect(page.get_by_role("heading", name="Share your account information")).to_be_visible()
+    expect(page.get_by_text("Consent status")).to_contain_text(status)
     page.get_by_label("User name").fill("mits")
     page.get_by_label("Password").fill("mits")
     click_outcome(page, button)
@@ -79,7 +81,7 @@ def test_re_authorise_in_a_real_browser_then_cancel_one(
         created = checked(
             http.post(f"/yapily{AUTH_REQUESTS}", json=body, auth=AUTH), AUTH_REQUESTS, "post", 201
         )["data"]
-        first = bank(page, created["authorisationUrl"], "Allow")
+        first = bank(page, created["authorisationUrl"], "Allow", "AWAITING_AUTHORIZATION")
         granted = exchange(http, first["one-time-token"])
         token = granted["consentToken"]
         data = read(http, token)
@@ -90,7 +92,7 @@ def test_re_authorise_in_a_real_browser_then_cancel_one(
         assert again["id"] == created["id"]
         assert again["status"] == "AWAITING_RE_AUTHORIZATION"
         assert again["authorisationUrl"] != created["authorisationUrl"]
-        second = bank(page, again["authorisationUrl"], "Allow")
+        second = bank(page, again["authorisationUrl"], "Allow", "AWAITING_RE_AUTHORIZATION")
         assert set(second) == set(first)  # the same parameters as the first authorisation
         assert second["customer"] == "42"
         assert second["user-uuid"] == first["user-uuid"]
@@ -106,7 +108,7 @@ def test_re_authorise_in_a_real_browser_then_cancel_one(
 
         patched = http.patch(f"/yapily{AUTH_REQUESTS}", headers={"consent": token}, auth=AUTH)
         cancelled = checked(patched, AUTH_REQUESTS, "patch", 201)["data"]
-        back = bank(page, cancelled["authorisationUrl"], "Cancel")
+        back = bank(page, cancelled["authorisationUrl"], "Cancel", "AWAITING_RE_AUTHORIZATION")
         assert back["error"] == "access_denied"
         assert back["error-source"] == "user"
         assert consent(http, created["id"]) == now  # as it was before the PATCH

@@ -87,7 +87,10 @@ class YapilyProvider(BaseProvider):
     def status_label(self, session: Session) -> str:
         if session.data.get("hosted"):
             return hosted_label(session)
-        return consent_status(session)
+        status = consent_status(session)
+        if session.data.get("reauthorises") and status == "AWAITING_AUTHORIZATION":
+            return "AWAITING_RE_AUTHORIZATION"  # what its consent shows meanwhile
+        return status
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         outcome, data = choice.outcome, session.data
