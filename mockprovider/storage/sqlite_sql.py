@@ -58,3 +58,9 @@ UPDATE deliveries SET status = ?, next_attempt_at = ?, doc = ?, lease_owner = NU
 """
 SELECT_SESSION = "SELECT doc FROM sessions"
 SELECT_DELIVERY = "SELECT doc, lease_owner, lease_until FROM deliveries"
+FORGET_NONCES = "DELETE FROM nonces WHERE expires_at < ?"
+CLAIM_NONCE = "INSERT OR IGNORE INTO nonces (scope, nonce, expires_at) VALUES (?, ?, ?)"
+PUT_KV = """
+INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""
+ADD_KV = "INSERT OR IGNORE INTO kv (key, value) VALUES (?, ?)"
