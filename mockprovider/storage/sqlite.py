@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
+from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage import sqlite_sql as sql
@@ -35,7 +35,6 @@ from mockprovider.storage.sqlite_cache import ReadCache
 #: A nonce is forgotten once it expired this long before the expiry of one being claimed.
 NONCE_GRACE = 86_400.0
 
-_EXPIRABLE = sorted(s.value for s in EXPIRABLE_STATUSES)
 _CLOCK_KEY = "clock_offset"
 _SECRET_KEY = "secret"  # noqa: S105 - the kv key, not a secret
 
@@ -162,7 +161,7 @@ class SQLiteStore:
 
     def _cas_session(self, tx: Tx, s: Session, expected: SessionStatus) -> bool:
         doc = _json(s)
-        values = (s.provider, s.status.value, s.created_at, s.expires_at, doc, s.id)
+        values = (s.status.value, s.expires_at, doc, s.id)
         if tx.db.execute(sql.CAS_SESSION, (*values, expected.value)).rowcount != 1:
             return False
         self._remember(tx, ("s", s.id), doc)
@@ -176,12 +175,7 @@ class SQLiteStore:
         return [_session(r[0]) for r in self._db.execute(query, (*args, limit))]
 
     async def due_expiries(self, now: float, *, limit: int = 100) -> list[Session]:
-        marks = ", ".join("?" * len(_EXPIRABLE))
-        query = (
-            f"{sql.SELECT_SESSION} WHERE status IN ({marks}) AND expires_at <= ?"
-            " ORDER BY expires_at, seq LIMIT ?"
-        )
-        return [_session(r[0]) for r in self._db.execute(query, (*_EXPIRABLE, now, limit))]
+        return [_session(r[0]) for r in self._db.execute(sql.DUE_EXPIRIES, (now, limit))]
 
     # -- nonces -----------------------------------------------------------------------------
     async def claim_nonce(self, scope: str, nonce: str, expires_at: float) -> bool:
