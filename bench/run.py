@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import accountdata
 import flows
 import fullflow
+import growth
 import peers
 import sizes
 import webhooks
@@ -201,6 +202,8 @@ class Bench:
             found["fullflow"] = fullflow.run(self)
         if "data" in only:
             found["data"] = accountdata.run(self)
+        if "growth" in only:
+            found["growth"] = growth.run(self, hold_url)
         if "sizes" in only:
             found["sizes"] = sizes.both(
                 self.pinning, self.workdir, hold_url, self.args.sessions_sized
@@ -229,6 +232,8 @@ def serializable(found: dict[str, Any]) -> dict[str, Any]:
             name: {**f, "page": f["page"].summary(), "post": f["post"].summary()}
             for name, f in found["stores"].items()
         }
+    if "growth" in found:
+        out["growth"] = growth.serializable(found["growth"])
     if "data" in found:
         data = found["data"]
         out["data"] = {**data, "page": data["page"].summary(), "data": data["data"].summary()}

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from flowsummary import flow_notes, flow_rows, size_rows
+from growth import growth_rows
 from load import Generator, wrk_path
 from procs import Pinning
 from report import Row
@@ -64,6 +65,8 @@ def rows(found: dict[str, Any]) -> list[Row]:
         out += hook_rows(found["hooks"], hellos["starlette"]["get"].rps if hellos else None)
     if "fullflow" in found:
         out += flow_rows(found["fullflow"])
+    if "growth" in found:
+        out += growth_rows(found["growth"])
     if "startups" in found:
         starts = found["startups"]
         out.append(
