@@ -1,5 +1,6 @@
-"""Choosing a store from its URL: `memory`, `sqlite:PATH[?commit_window_ms=W&cache=N]` (or a
-bare path ending .db), `redis://HOST:PORT/DB[?prefix=P&retention=S]` (`rediss://` for TLS)."""
+"""Choosing a store from its URL: `memory`,
+`sqlite:PATH[?commit_window_ms=W&group_commit=0&cache=N]` (or a bare path ending .db),
+`redis://HOST:PORT/DB[?prefix=P&retention=S]` (`rediss://` for TLS)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def open_store(url: str) -> Store:
 
 
 def _sqlite_options(url: str, query: str) -> dict[str, Any]:
-    """`commit_window_ms` (float, default 0) and `cache` (documents, default 10000, 0 = off)."""
+    """`commit_window_ms` (float, default 0), `group_commit` (1/0, default 1) and `cache`
+    (documents, default 10000, 0 = off)."""
     options: dict[str, Any] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         try:
@@ -50,9 +52,12 @@ def _sqlite_options(url: str, query: str) -> dict[str, Any]:
                 options["commit_window"] = max(float(value), 0.0) / 1000.0
             elif name == "cache":
                 options["cache_size"] = max(int(value), 0)
+            elif name == "group_commit":
+                options["group_commit"] = int(value) != 0
             else:
                 raise InvalidInput(
-                    f"unknown option {name!r} in {url!r}: use commit_window_ms or cache"
+                    f"unknown option {name!r} in {url!r}:"
+                    " use commit_window_ms, group_commit or cache"
                 )
         except ValueError as exc:
             raise InvalidInput(f"{name}={value!r} in {url!r}: expected a number") from exc

@@ -64,15 +64,21 @@ def _unleased_doc(delivery: Delivery) -> str:
 
 class SQLiteStore:
     def __init__(
-        self, path: str | Path, *, commit_window: float = 0.0, cache_size: int = 10_000
+        self,
+        path: str | Path,
+        *,
+        commit_window: float = 0.0,
+        group_commit: bool = True,
+        cache_size: int = 10_000,
     ) -> None:
         """`commit_window`: seconds a batch waits for more writes (0: the loop's next turn);
-        `cache_size`: documents the read cache keeps (0: no cache)."""
+        `group_commit` False: every write its own transaction; `cache_size`: documents the
+        read cache keeps (0: no cache)."""
         self.path = Path(path)
         self.cache_size = cache_size
         self._conn: sqlite3.Connection | None = None
         self._cache: ReadCache | None = None
-        self.batches = GroupCommit(lambda: self._db, window=commit_window)
+        self.batches = GroupCommit(lambda: self._db, window=commit_window, enabled=group_commit)
 
     @property
     def _db(self) -> sqlite3.Connection:

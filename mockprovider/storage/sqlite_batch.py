@@ -46,10 +46,13 @@ class GroupCommit:
         connection: Callable[[], sqlite3.Connection],
         *,
         window: float = 0.0,
+        enabled: bool = True,
         on_commit: Callable[[int], None] | None = None,
     ) -> None:
         self._connection = connection
         self.window = window
+        #: False: each write commits alone, at once (the bench's comparison).
+        self.enabled = enabled
         #: Called with the number of ops after each commit (tests count batches with it).
         self.on_commit = on_commit
         self._queue: list[tuple[Op, asyncio.Future[Any]]] = []
@@ -60,7 +63,9 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.append((op, future))
-        if self._handle is None:
+        if not self.enabled:
+            self.flush()
+        elif self._handle is None:
             if self.window > 0:
                 self._handle = loop.call_later(self.window, self.flush)
             else:

@@ -203,5 +203,19 @@ def test_sqlite_url_options_are_read_and_bad_ones_refused(tmp_path: Path) -> Non
     assert (store.cache_size, store.batches.window, store.path) == (0, 0.0005, tmp_path / "s.db")
     with pytest.raises(InvalidInput, match="commit_window_ms='soon'"):
         open_store(f"sqlite:{tmp_path / 's.db'}?commit_window_ms=soon")
+    alone = open_store(f"sqlite:{tmp_path / 's.db'}?group_commit=0")
+    assert isinstance(alone, SQLiteStore)
+    assert not alone.batches.enabled
     with pytest.raises(InvalidInput, match="unknown option 'fast'"):
         open_store(f"sqlite:{tmp_path / 's.db'}?fast=1")
+
+
+async def test_without_group_commit_each_write_commits_alone(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db", group_commit=False)
+    await store.open()
+    try:
+        sizes = count_commits(store)
+        await asyncio.gather(*(store.insert_session(make_session(f"s{i}")) for i in range(3)))
+        assert sizes == [1, 1, 1]
+    finally:
+        await store.close()
