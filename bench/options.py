@@ -12,7 +12,7 @@ RESULTS = HERE / "results"
 GROWTH = (10_000, 100_000, 1_000_000)
 SMALL_GROWTH = (10_000, 100_000)
 #: The phases of the main run, in the order they run (`--only` picks some).
-PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes", "data", "growth")
+PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes", "data", "growth", "workers")
 
 
 def phases(text: str) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ import growth
 import peers
 import sizes
 import webhooks
+import workers
 from flowsummary import flow_table
 from load import INSTALL_HINT, Generator, wrk_path
 from options import options
@@ -204,6 +205,8 @@ class Bench:
             found["data"] = accountdata.run(self)
         if "growth" in only:
             found["growth"] = growth.run(self, hold_url)
+        if "workers" in only:
+            found["workers"] = workers.run(self, hold_url)
         if "sizes" in only:
             found["sizes"] = sizes.both(
                 self.pinning, self.workdir, hold_url, self.args.sessions_sized
@@ -234,6 +237,8 @@ def serializable(found: dict[str, Any]) -> dict[str, Any]:
         }
     if "growth" in found:
         out["growth"] = growth.serializable(found["growth"])
+    if "workers" in found:
+        out["workers"] = workers.serializable(found["workers"])
     if "data" in found:
         data = found["data"]
         out["data"] = {**data, "page": data["page"].summary(), "data": data["data"].summary()}

@@ -15,6 +15,7 @@ from growth import growth_rows
 from load import Generator, wrk_path
 from procs import Pinning
 from report import Row
+from workers import workers_rows
 
 
 def hello_rows(found: dict[str, Any]) -> list[Row]:
@@ -67,6 +68,8 @@ def rows(found: dict[str, Any]) -> list[Row]:
         out += flow_rows(found["fullflow"])
     if "growth" in found:
         out += growth_rows(found["growth"])
+    if "workers" in found:
+        out += workers_rows(found["workers"])
     if "startups" in found:
         starts = found["startups"]
         out.append(
