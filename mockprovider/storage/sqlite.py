@@ -109,7 +109,7 @@ class SQLiteStore:
 
     async def close(self) -> None:
         if self._conn is not None:
-            self.batches.flush()
+            self.batches.flush(wait=True)
             self._cache = None
             self._conn.close()
             self._conn = None

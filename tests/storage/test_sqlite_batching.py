@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,49 @@ async def test_without_group_commit_each_write_commits_alone(tmp_path: Path) -> 
         assert sizes == [1, 1, 1]
     finally:
         await store.close()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.001)
+
+
+async def test_a_write_waits_for_another_process_s_lock_without_blocking_reads(
+    store: SQLiteStore,
+) -> None:
+    await store.insert_session(make_session("s1"))
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another worker holds the write lock
+        done = make_session("s1")
+        done.status = SessionStatus.FINISHED
+        finish = asyncio.create_task(
+            store.finish_session(done, expected=SessionStatus.CREATED, deliveries=[])
+        )
+        await wait_for(lambda: store.batches.waiting)
+        assert await store.get_session("s1") == make_session("s1")  # the loop still serves
+        assert not finish.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(finish, 10.0)
+    finally:
+        other.close()
+    stored = await store.get_session("s1")
+    assert stored is not None
+    assert stored.status is SessionStatus.FINISHED
+
+
+async def test_a_lock_held_past_lock_timeout_fails_the_batch_clearly(store: SQLiteStore) -> None:
+    store.batches.busy_ms = 50  # what SQLite's own busy handler then waits
+    await store.insert_session(make_session("s0"))
+    store.batches.lock_timeout = 0.0
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await store.insert_session(make_session("s1"))
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await store.insert_session(make_session("s1"))  # the store works again
