@@ -56,6 +56,12 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         help="sessions stored for the bytes-per-session figures [2000; quick: 500]",
     )
     parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=100.0,
+        help="outcomes/s of the webhook phase's steady lag run [100]",
+    )
+    parser.add_argument(
         "--growth-sizes",
         type=lambda text: tuple(int(n) for n in text.split(",")),
         help="sessions stored for the growth rows [10000,100000,1000000; quick: 10000,100000]",

@@ -162,7 +162,8 @@ class Bench:
         print(f"webhooks: {count} outcome POSTs as fast as accepted, then paced", flush=True)
         proc = ServerSpec.mockprovider("sqlite").start(self.pinning, self.workdir, "webhooks")
         try:
-            found = asyncio.run(webhooks.deliver(proc.port, recv_port, count))
+            job = webhooks.deliver(proc.port, recv_port, count, paced_rate=self.args.paced_rate)
+            found = asyncio.run(job)
         finally:
             proc.stop()
         print(
