@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 SETUPS = (
     ("sqlite, 1 worker", "sqlite", "", 1),
     ("sqlite, 1 worker, no group commit or cache", "sqlite", "?group_commit=0&cache=0", 1),
+    ("sqlite, 1 worker, 1 ms commit window", "sqlite", "?commit_window_ms=1", 1),
     ("sqlite, 2 workers", "sqlite", "", 2),
     ("redis, 1 worker", "redis", "", 1),
     ("redis, 2 workers", "redis", "", 2),
@@ -109,13 +110,34 @@ def _ratio_rows(found: dict[str, Any], label: str, base: str) -> list[Row]:
     ]  # fmt: skip
 
 
+def _cost_rows(found: dict[str, Any], label: str, base: str) -> list[Row]:
+    """Per server CPU-second (page, POST) and CPU ms per flow: what a store option changes,
+    robust to other processes sharing the cores."""
+    one, ref = found.get(label), found.get(base)
+    if not one or not ref:
+        return []
+    note = f"vs {base}"
+    return [
+        Row(f"page GET per CPU-s [{label}]", one["page"].capacity, ref["page"].capacity,
+            "req/s", note=note),
+        Row(f"outcome POST per CPU-s [{label}]", one["post"].capacity, ref["post"].capacity,
+            "req/s", note=note),
+        Row(f"full flow CPU per flow [{label}]", one["flow"]["server_cpu_ms_per_flow"],
+            ref["flow"]["server_cpu_ms_per_flow"], "ms", note=note),
+    ]  # fmt: skip
+
+
 def workers_rows(found: dict[str, Any]) -> list[Row]:
     """Each setup against its one-worker default: the scaling factor (ratio) of a second
-    worker, and what group commit and the cache add on SQLite."""
+    worker (wall clock), and what group commit, the cache and a commit window change on
+    SQLite (per CPU-second)."""
     out: list[Row] = []
     for store in ("sqlite", "redis"):
         base = f"{store}, 1 worker"
         out += _ratio_rows(found, base, base)
         out += _ratio_rows(found, f"{store}, 2 workers", base)
-    out += _ratio_rows(found, "sqlite, 1 worker", "sqlite, 1 worker, no group commit or cache")
+    off = "sqlite, 1 worker, no group commit or cache"
+    out += _ratio_rows(found, "sqlite, 1 worker", off)
+    out += _cost_rows(found, "sqlite, 1 worker", off)
+    out += _cost_rows(found, "sqlite, 1 worker, 1 ms commit window", "sqlite, 1 worker")
     return out
