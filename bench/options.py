@@ -9,8 +9,10 @@ import peers
 from servers import HERE
 
 RESULTS = HERE / "results"
+GROWTH = (10_000, 100_000, 1_000_000)
+SMALL_GROWTH = (10_000, 100_000)
 #: The phases of the main run, in the order they run (`--only` picks some).
-PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes", "data")
+PHASES = ("startup", "throughput", "webhooks", "fullflow", "sizes", "data", "growth", "workers")
 
 
 def phases(text: str) -> tuple[str, ...]:
@@ -52,6 +54,17 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         "--sessions-sized",
         type=int,
         help="sessions stored for the bytes-per-session figures [2000; quick: 500]",
+    )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=100.0,
+        help="outcomes/s of the webhook phase's steady lag run [100]",
+    )
+    parser.add_argument(
+        "--growth-sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        help="sessions stored for the growth rows [10000,100000,1000000; quick: 10000,100000]",
     )
     parser.add_argument(
         "--quiet-wait",
@@ -104,4 +117,5 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     args.starts = args.starts or (3 if quick else 5)
     args.full_flow_duration = args.full_flow_duration or (10.0 if quick else 60.0)
     args.sessions_sized = args.sessions_sized or (500 if quick else 2000)
+    args.growth_sizes = args.growth_sizes or (SMALL_GROWTH if quick else GROWTH)
     return args

@@ -34,9 +34,11 @@ from typing import Any, TypeVar
 import accountdata
 import flows
 import fullflow
+import growth
 import peers
 import sizes
 import webhooks
+import workers
 from flowsummary import flow_table
 from load import INSTALL_HINT, Generator, wrk_path
 from options import options
@@ -160,7 +162,8 @@ class Bench:
         print(f"webhooks: {count} outcome POSTs as fast as accepted, then paced", flush=True)
         proc = ServerSpec.mockprovider("sqlite").start(self.pinning, self.workdir, "webhooks")
         try:
-            found = asyncio.run(webhooks.deliver(proc.port, recv_port, count))
+            job = webhooks.deliver(proc.port, recv_port, count, paced_rate=self.args.paced_rate)
+            found = asyncio.run(job)
         finally:
             proc.stop()
         print(
@@ -201,6 +204,10 @@ class Bench:
             found["fullflow"] = fullflow.run(self)
         if "data" in only:
             found["data"] = accountdata.run(self)
+        if "growth" in only:
+            found["growth"] = growth.run(self, hold_url)
+        if "workers" in only:
+            found["workers"] = workers.run(self, hold_url)
         if "sizes" in only:
             found["sizes"] = sizes.both(
                 self.pinning, self.workdir, hold_url, self.args.sessions_sized
@@ -229,6 +236,10 @@ def serializable(found: dict[str, Any]) -> dict[str, Any]:
             name: {**f, "page": f["page"].summary(), "post": f["post"].summary()}
             for name, f in found["stores"].items()
         }
+    if "growth" in found:
+        out["growth"] = growth.serializable(found["growth"])
+    if "workers" in found:
+        out["workers"] = workers.serializable(found["workers"])
     if "data" in found:
         data = found["data"]
         out["data"] = {**data, "page": data["page"].summary(), "data": data["data"].summary()}

@@ -11,9 +11,11 @@ import sys
 from typing import Any
 
 from flowsummary import flow_notes, flow_rows, size_rows
+from growth import growth_rows
 from load import Generator, wrk_path
 from procs import Pinning
 from report import Row
+from workers import workers_rows
 
 
 def hello_rows(found: dict[str, Any]) -> list[Row]:
@@ -64,6 +66,10 @@ def rows(found: dict[str, Any]) -> list[Row]:
         out += hook_rows(found["hooks"], hellos["starlette"]["get"].rps if hellos else None)
     if "fullflow" in found:
         out += flow_rows(found["fullflow"])
+    if "growth" in found:
+        out += growth_rows(found["growth"])
+    if "workers" in found:
+        out += workers_rows(found["workers"])
     if "startups" in found:
         starts = found["startups"]
         out.append(

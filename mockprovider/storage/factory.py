@@ -1,9 +1,12 @@
-"""Choosing a store from its URL: `memory`, `sqlite:PATH` (or a bare path ending .db),
+"""Choosing a store from its URL: `memory`,
+`sqlite:PATH[?commit_window_ms=W&group_commit=0&cache=N]` (or a bare path ending .db),
 `redis://HOST:PORT/DB[?prefix=P&retention=S]` (`rediss://` for TLS)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
 from mockprovider.core.store import Store
 from mockprovider.errors import InvalidInput
@@ -23,8 +26,8 @@ def open_store(url: str) -> Store:
     if url.startswith("sqlite:") or url.endswith(".db"):
         from mockprovider.storage.sqlite import SQLiteStore
 
-        path = url.removeprefix("sqlite://").removeprefix("sqlite:")
-        return SQLiteStore(Path(path))
+        path, _, query = url.removeprefix("sqlite://").removeprefix("sqlite:").partition("?")
+        return SQLiteStore(Path(path), **_sqlite_options(url, query))
     if url.startswith(("redis://", "rediss://")):
         try:
             from mockprovider.storage.redis_store import RedisStore
@@ -37,3 +40,25 @@ def open_store(url: str) -> Store:
         f"unknown store {url!r}: use memory, sqlite:PATH (e.g. sqlite:.mockprovider/state.db)"
         " or redis://HOST:PORT/DB"
     )
+
+
+def _sqlite_options(url: str, query: str) -> dict[str, Any]:
+    """`commit_window_ms` (float, default 0), `group_commit` (1/0, default 1) and `cache`
+    (documents, default 10000, 0 = off)."""
+    options: dict[str, Any] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        try:
+            if name == "commit_window_ms":
+                options["commit_window"] = max(float(value), 0.0) / 1000.0
+            elif name == "cache":
+                options["cache_size"] = max(int(value), 0)
+            elif name == "group_commit":
+                options["group_commit"] = int(value) != 0
+            else:
+                raise InvalidInput(
+                    f"unknown option {name!r} in {url!r}:"
+                    " use commit_window_ms, group_commit or cache"
+                )
+        except ValueError as exc:
+            raise InvalidInput(f"{name}={value!r} in {url!r}: expected a number") from exc
+    return options

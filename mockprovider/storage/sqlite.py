@@ -10,26 +10,31 @@ serialise on it instead of deadlocking, waiting up to `busy_timeout` for each ot
 The methods are `async` to fit `Store` but do their work synchronously, without threads: the
 file is local and each statement takes microseconds, so a thread hop would cost more than the
 work. A long wait is only possible while another process holds the write lock.
+
+Writes go through group commit (`sqlite_batch`): those submitted at the same moment share one
+transaction, and each caller is answered after its batch's commit. Sessions and the shared
+key-value state (settings, clock offset, secret) are read through a cache (`sqlite_cache`)
+kept exact across processes by `PRAGMA data_version`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from mockprovider.core.sessions import EXPIRABLE_STATUSES, Session, SessionStatus
+from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import Delivery, DeliveryStatus
 from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage import sqlite_sql as sql
+from mockprovider.storage.sqlite_batch import GroupCommit, Tx
+from mockprovider.storage.sqlite_cache import ReadCache
 
 #: A nonce is forgotten once it expired this long before the expiry of one being claimed.
 NONCE_GRACE = 86_400.0
 
-_EXPIRABLE = sorted(s.value for s in EXPIRABLE_STATUSES)
 _CLOCK_KEY = "clock_offset"
 _SECRET_KEY = "secret"  # noqa: S105 - the kv key, not a secret
 
@@ -58,28 +63,28 @@ def _unleased_doc(delivery: Delivery) -> str:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        commit_window: float = 0.0,
+        group_commit: bool = True,
+        cache_size: int = 10_000,
+    ) -> None:
+        """`commit_window`: seconds a batch waits for more writes (0: the loop's next turn);
+        `group_commit` False: every write its own transaction; `cache_size`: documents the
+        read cache keeps (0: no cache)."""
         self.path = Path(path)
+        self.cache_size = cache_size
         self._conn: sqlite3.Connection | None = None
+        self._cache: ReadCache | None = None
+        self.batches = GroupCommit(lambda: self._db, window=commit_window, enabled=group_commit)
 
     @property
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise RuntimeError("SQLiteStore used before open() or after close()")
         return self._conn
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One `BEGIN IMMEDIATE` transaction: committed on success, rolled back on error."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,43 +105,73 @@ class SQLiteStore:
             )
         conn.executescript(sql.SCHEMA)
         self._conn = conn
+        self._cache = ReadCache(conn, self.cache_size) if self.cache_size > 0 else None
 
     async def close(self) -> None:
         if self._conn is not None:
+            self.batches.flush(wait=True)
+            self._cache = None
             self._conn.close()
             self._conn = None
 
     # -- sessions ---------------------------------------------------------------------------
+    def _cached(self, key: tuple[str, str], query: str) -> str | None:
+        """The text `query` (one `?`: `key[1]`) selects, through the read cache."""
+        cache = self._cache
+        if cache is not None:
+            hit, doc = cache.lookup(key)
+            if hit:
+                return doc
+        row = self._db.execute(query, (key[1],)).fetchone()
+        doc = None if row is None else str(row[0])
+        if cache is not None:
+            cache.put(key, doc)
+        return doc
+
+    def _remember(self, tx: Tx, key: tuple[str, str], doc: str | None) -> None:
+        """Put `doc` in the read cache once `tx` has committed."""
+        if self._cache is not None:
+            tx.after(lambda: self._cache.put(key, doc) if self._cache else None)
+
     async def insert_session(self, session: Session) -> None:
         s = session
-        row = (s.id, s.provider, s.status.value, s.created_at, s.expires_at, _json(s))
-        try:
-            with self._tx() as db:
-                db.execute(sql.INSERT_SESSION, row)
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"session {s.id} already exists") from exc
+        doc = _json(s)
+        row = (s.id, s.provider, s.status.value, s.created_at, s.expires_at, doc)
+
+        def insert(tx: Tx) -> None:
+            try:
+                tx.db.execute(sql.INSERT_SESSION, row)
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"session {s.id} already exists") from exc
+            self._remember(tx, ("s", s.id), doc)
+
+        await self.batches.run(insert)
 
     async def get_session(self, session_id: str) -> Session | None:
-        row = self._db.execute(f"{sql.SELECT_SESSION} WHERE id = ?", (session_id,)).fetchone()
-        return _session(row[0]) if row else None
+        doc = self._cached(("s", session_id), _SESSION_BY_ID)
+        return _session(doc) if doc is not None else None
 
     async def save_session(self, session: Session, *, expected: SessionStatus) -> bool:
-        with self._tx() as db:
-            return self._cas_session(db, session, expected)
+        return await self.batches.run(lambda tx: self._cas_session(tx, session, expected))
 
     async def finish_session(
         self, session: Session, *, expected: SessionStatus, deliveries: Sequence[Delivery]
     ) -> bool:
-        with self._tx() as db:
-            if not self._cas_session(db, session, expected):
+        def finish(tx: Tx) -> bool:
+            if not self._cas_session(tx, session, expected):
                 return False
-            self._insert_deliveries(db, deliveries)
+            self._insert_deliveries(tx.db, deliveries)
             return True
 
-    @staticmethod
-    def _cas_session(db: sqlite3.Connection, s: Session, expected: SessionStatus) -> bool:
-        values = (s.provider, s.status.value, s.created_at, s.expires_at, _json(s), s.id)
-        return db.execute(sql.CAS_SESSION, (*values, expected.value)).rowcount == 1
+        return await self.batches.run(finish)
+
+    def _cas_session(self, tx: Tx, s: Session, expected: SessionStatus) -> bool:
+        doc = _json(s)
+        values = (s.status.value, s.expires_at, doc, s.id)
+        if tx.db.execute(sql.CAS_SESSION, (*values, expected.value)).rowcount != 1:
+            return False
+        self._remember(tx, ("s", s.id), doc)
+        return True
 
     async def list_sessions(
         self, *, provider: str | None = None, limit: int = 100
@@ -146,24 +181,19 @@ class SQLiteStore:
         return [_session(r[0]) for r in self._db.execute(query, (*args, limit))]
 
     async def due_expiries(self, now: float, *, limit: int = 100) -> list[Session]:
-        marks = ", ".join("?" * len(_EXPIRABLE))
-        query = (
-            f"{sql.SELECT_SESSION} WHERE status IN ({marks}) AND expires_at <= ?"
-            " ORDER BY expires_at, seq LIMIT ?"
-        )
-        return [_session(r[0]) for r in self._db.execute(query, (*_EXPIRABLE, now, limit))]
+        return [_session(r[0]) for r in self._db.execute(sql.DUE_EXPIRIES, (now, limit))]
 
     # -- nonces -----------------------------------------------------------------------------
     async def claim_nonce(self, scope: str, nonce: str, expires_at: float) -> bool:
-        with self._tx() as db:
-            db.execute("DELETE FROM nonces WHERE expires_at < ?", (expires_at - NONCE_GRACE,))
-            sql = "INSERT OR IGNORE INTO nonces (scope, nonce, expires_at) VALUES (?, ?, ?)"
-            return db.execute(sql, (scope, nonce, expires_at)).rowcount == 1
+        def claim(tx: Tx) -> bool:
+            tx.db.execute(sql.FORGET_NONCES, (expires_at - NONCE_GRACE,))
+            return tx.db.execute(sql.CLAIM_NONCE, (scope, nonce, expires_at)).rowcount == 1
+
+        return await self.batches.run(claim)
 
     # -- webhook outbox -----------------------------------------------------------------------
     async def enqueue(self, deliveries: Sequence[Delivery]) -> None:
-        with self._tx() as db:
-            self._insert_deliveries(db, deliveries)
+        await self.batches.run(lambda tx: self._insert_deliveries(tx.db, deliveries))
 
     @staticmethod
     def _insert_deliveries(db: sqlite3.Connection, deliveries: Sequence[Delivery]) -> None:
@@ -178,15 +208,14 @@ class SQLiteStore:
     async def claim_due(
         self, *, now: float, lease_owner: str, lease_now: float, lease_until: float, limit: int
     ) -> list[Delivery]:
-        with self._tx() as db:
-            rows = db.execute(sql.CLAIM_DUE, (lease_owner, lease_until, now, lease_now, limit))
-            claimed = rows.fetchall()
+        args = (lease_owner, lease_until, now, lease_now, limit)
+        claimed = await self.batches.run(lambda tx: tx.db.execute(sql.CLAIM_DUE, args).fetchall())
         claimed.sort(key=lambda r: (r[3], r[4]))  # RETURNING has no defined order
         return [_delivery(r) for r in claimed]
 
     async def record_attempt(self, delivery: Delivery) -> None:
         row = (delivery.status.value, delivery.next_attempt_at, _unleased_doc(delivery))
-        self._db.execute(sql.UPDATE_DELIVERY, (*row, delivery.id))
+        await self.batches.run(lambda tx: tx.db.execute(sql.UPDATE_DELIVERY, (*row, delivery.id)))
 
     async def get_delivery(self, delivery_id: str) -> Delivery | None:
         row = self._db.execute(f"{sql.SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
@@ -200,15 +229,17 @@ class SQLiteStore:
         return [_delivery(r) for r in self._db.execute(query, (*args, limit))]
 
     async def requeue(self, delivery_id: str, now: float) -> Delivery | None:
-        with self._tx() as db:
-            row = db.execute(f"{sql.SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
+        def replay(tx: Tx) -> Delivery | None:
+            row = tx.db.execute(f"{sql.SELECT_DELIVERY} WHERE id = ?", (delivery_id,)).fetchone()
             if row is None:
                 return None
             d = _delivery(row)
             d.status, d.next_attempt_at, d.run_attempts = DeliveryStatus.PENDING, now, 0
             d.lease_owner = d.lease_until = None
-            db.execute(sql.UPDATE_DELIVERY, (d.status.value, now, _unleased_doc(d), d.id))
-        return d
+            tx.db.execute(sql.UPDATE_DELIVERY, (d.status.value, now, _unleased_doc(d), d.id))
+            return d
+
+        return await self.batches.run(replay)
 
     async def next_due_at(self) -> float | None:
         sql = "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'"
@@ -247,45 +278,59 @@ class SQLiteStore:
 
     # -- shared state -----------------------------------------------------------------------------
     def _get(self, key: str) -> Any:
-        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        doc = self._cached(("kv", key), _KV_BY_KEY)
+        return json.loads(doc) if doc is not None else None
+
+    def _put(self, tx: Tx, key: str, value: Any) -> None:
+        doc = json.dumps(value)
+        tx.db.execute(sql.PUT_KV, (key, doc))
+        self._remember(tx, ("kv", key), doc)
 
     @staticmethod
-    def _put(db: sqlite3.Connection, key: str, value: Any) -> None:
-        sql = (
-            "INSERT INTO kv (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        )
-        db.execute(sql, (key, json.dumps(value)))
+    def _read_kv(db: sqlite3.Connection, key: str) -> Any:
+        """`key`'s value read inside a write transaction, past the cache."""
+        row = db.execute(_KV_BY_KEY, (key,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     async def get_settings(self, provider: str) -> dict[str, Any]:
         return dict(self._get(f"settings:{provider}") or {})
 
     async def put_settings(self, provider: str, values: dict[str, Any]) -> None:
-        self._put(self._db, f"settings:{provider}", values)
+        await self.batches.run(lambda tx: self._put(tx, f"settings:{provider}", values))
 
     async def get_clock_offset(self) -> float:
         return float(self._get(_CLOCK_KEY) or 0.0)
 
     async def add_clock_offset(self, seconds: float) -> float:
-        with self._tx() as db:
-            offset = float(self._get(_CLOCK_KEY) or 0.0) + seconds
-            self._put(db, _CLOCK_KEY, offset)
-        return offset
+        def add(tx: Tx) -> float:
+            offset = float(self._read_kv(tx.db, _CLOCK_KEY) or 0.0) + seconds
+            self._put(tx, _CLOCK_KEY, offset)
+            return offset
+
+        return await self.batches.run(add)
 
     async def get_or_create_secret(self, candidate: str) -> str:
-        with self._tx() as db:
-            sql = "INSERT OR IGNORE INTO kv (key, value) VALUES (?, ?)"
-            db.execute(sql, (_SECRET_KEY, json.dumps(candidate)))
-            return str(self._get(_SECRET_KEY))
+        def create(tx: Tx) -> str:
+            tx.db.execute(sql.ADD_KV, (_SECRET_KEY, json.dumps(candidate)))
+            return str(self._read_kv(tx.db, _SECRET_KEY))
+
+        return await self.batches.run(create)
 
     async def reset(self, *, settings: bool = False) -> None:
-        with self._tx() as db:
+        def forget(tx: Tx) -> None:
             for table in ("sessions", "deliveries", "nonces", "records"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608
-            db.execute("DELETE FROM kv WHERE key = ?", (_CLOCK_KEY,))
+                tx.db.execute(f"DELETE FROM {table}")  # noqa: S608
+            tx.db.execute("DELETE FROM kv WHERE key = ?", (_CLOCK_KEY,))
             if settings:
-                db.execute("DELETE FROM kv WHERE key GLOB 'settings:*'")
+                tx.db.execute("DELETE FROM kv WHERE key GLOB 'settings:*'")
+            if self._cache is not None:
+                tx.after(self._cache.clear)
+
+        await self.batches.run(forget)
+
+
+_SESSION_BY_ID = f"{sql.SELECT_SESSION} WHERE id = ?"
+_KV_BY_KEY = "SELECT value FROM kv WHERE key = ?"
 
 
 def _json(session: Session) -> str:
