@@ -88,8 +88,8 @@ class Control:
         import httpx
 
         self.url = url.rstrip("/")
-        self._token = token or _token_of_command()
-        headers = {"authorization": f"Bearer {self._token}"} if self._token else {}
+        self.token = token or _token_of_command()
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
         self._http = httpx.Client(timeout=timeout, headers=headers)
 
     def call(
@@ -136,7 +136,7 @@ class Control:
         raise ControlRefused(f"{method} {response.url} answered HTTP {status}{hint}")
 
     def _refused(self, path: str) -> str:
-        if self._token is None:
+        if self.token is None:
             return (
                 f"the sandbox at {self.url} needs a token: pass --admin-token or set "
                 "MOCKPROVIDER_ADMIN_TOKEN"

@@ -131,7 +131,10 @@ class AccessControl:
             return
         request = Request(scope, receive)
         if need.rest in login.PATHS:
-            response = await login.handle(request, need.rest, need.prefix, need.tenant, self.policy)
+            policy = self.policy
+            response = await login.handle(
+                request, need.rest, need.prefix, need.tenant, policy.scope_of, policy.cookies
+            )
             await response(scope, receive, send)
             return
         token = bearer_token(request)

@@ -10,7 +10,8 @@ stored, echoed or logged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -20,9 +21,8 @@ from starlette.responses import JSONResponse, Response
 from mockprovider.web.context import context
 from mockprovider.web.pages import error_page, form_fields, render, see_other
 
-if TYPE_CHECKING:
-    from mockprovider.web.access import AccessPolicy
-
+#: What a token grants on a tenant's routes (`ADMIN`, the tenant, or None): the policy's.
+ScopeOf = Callable[[str, str | None], Awaitable[str | None]]
 PATHS = frozenset({"/login", "/logout"})
 #: The claim of an admin login; a tenant name (one path segment) never contains "/".
 ADMIN = "/admin"
@@ -145,7 +145,12 @@ def refused(request: Request, prefix: str, *, tried: bool) -> Response:
 
 
 async def handle(
-    request: Request, rest: str, prefix: str, tenant: str | None, policy: AccessPolicy
+    request: Request,
+    rest: str,
+    prefix: str,
+    tenant: str | None,
+    scope_of: ScopeOf,
+    cookies: LoginCookies,
 ) -> Response:
     """`GET|POST {prefix}/login` and `POST {prefix}/logout`."""
     allowed = "GET, POST" if rest == "/login" else "POST"
@@ -162,9 +167,9 @@ async def handle(
         return response
     form = await form_fields(request)
     next_path = _next_path(form.get("next", ""), prefix)
-    claim = await policy.scope_of(form.get("token", ""), tenant)
+    claim = await scope_of(form.get("token", ""), tenant)
     if claim is None:
         return login_page(request, prefix, next_path, "That token is not valid here.")
     response = see_other(f"{context(request).base_url(request)}{next_path}")
-    policy.cookies.issue(request, response, claim)
+    cookies.issue(request, response, claim)
     return response
