@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from mockprovider.app.exposure import is_loopback
 from mockprovider.cli import main
+from mockprovider.config import Config
 
 TOKEN = "s3cret-admin-token-for-tests"
 EVERYWHERE = "0.0.0.0"  # noqa: S104 (the address serve must refuse)
@@ -160,3 +161,8 @@ def test_a_real_serve_on_every_interface_refuses_without_a_traceback(tmp_path: P
     assert (done.returncode, done.stdout) == (1, "")
     [line] = done.stderr.splitlines()
     assert line.startswith("error: refusing to listen on 0.0.0.0:8600 without an admin token")
+
+
+def test_the_config_never_shows_the_token_in_its_repr() -> None:
+    assert TOKEN not in repr(Config(admin_token=TOKEN))
+    assert "admin_token" not in repr(Config(admin_token=TOKEN))

@@ -14,7 +14,9 @@ from click.testing import CliRunner, Result
 
 from mockprovider.cli import main
 from mockprovider.testing import ControlError, SandboxClient
+from mockprovider.web.login import COOKIE
 from tests.e2e.servers import ServerProcess
+from tests.e2e.test_workers import one_client_per_worker
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +96,30 @@ def test_a_guarded_server_end_to_end_and_the_token_is_never_logged(tmp_path: Pat
     for output in outputs:
         assert TOKEN not in output
         assert WRONG not in output
+
+
+def test_every_worker_guards_and_honours_a_cookie_signed_by_another(tmp_path: Path) -> None:
+    server = ServerProcess(
+        tmp_path,
+        store=f"sqlite:{tmp_path / 'state.db'}",
+        args=["--workers", "2", "--log-level", "info"],
+        env=_env(MOCKPROVIDER_ADMIN_TOKEN=TOKEN),
+        ready_lines=2,
+    )
+    server.start()
+    opened: list[httpx.Client] = []
+    try:
+        first, second = one_client_per_worker(server, opened)
+        for client in (first, second):
+            assert client.get("/_sandbox/sessions").status_code == 401
+        signed = first.post(
+            "/_sandbox/login", data={"token": TOKEN}, headers={"origin": server.base_url}
+        )
+        assert signed.status_code == 303
+        cookie = {"cookie": f"{COOKIE}={signed.cookies[COOKIE]}"}
+        assert second.get("/_sandbox/sessions", headers=cookie).status_code == 200
+    finally:
+        for client in opened:
+            client.close()
+        server.stop()
+    assert TOKEN not in server.log()
