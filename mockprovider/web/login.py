@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockprovider.web.context import context
-from mockprovider.web.pages import error_page, form_fields, render, see_other
+from mockprovider.web.pages import error_page, render, see_other
 
 #: What a token grants on a tenant's routes (`ADMIN`, the tenant, or None): the policy's.
 ScopeOf = Callable[[str, str | None], Awaitable[str | None]]
@@ -28,6 +28,7 @@ PATHS = frozenset({"/login", "/logout"})
 ADMIN = "/admin"
 COOKIE = "mockprovider_login"
 MAX_AGE = 12 * 3600
+MAX_FORM = 4096
 #: Where the middleware leaves the sign-out URL for the dashboard (request scope state).
 SIGNED_IN = "mockprovider.logout_url"
 NEEDS = (
@@ -82,8 +83,15 @@ def same_origin(request: Request) -> bool:
     return bool(netloc) and netloc in own
 
 
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    """An HTML error page for a browser, else the control API's error JSON."""
+    if "text/html" in request.headers.get("accept", ""):
+        return error_page(request, status, title, message)
+    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+
+
 def cross_site(request: Request) -> Response:
-    return error_page(
+    return _error(
         request,
         403,
         "Forbidden",
@@ -112,16 +120,17 @@ def _here(request: Request, prefix: str) -> str:
     return _next_path(f"{path}?{query}" if query else path, prefix)
 
 
-def login_page(request: Request, prefix: str, next_path: str, problem: str = "") -> Response:
-    """The sign-in form for `prefix`'s routes (401 unless it was asked for)."""
+def login_page(
+    request: Request, prefix: str, next_path: str, problem: str = "", *, status: int = 401
+) -> Response:
+    """The sign-in form for `prefix`'s routes."""
     values: dict[str, Any] = {
         "action": f"{context(request).base_url(request)}{prefix}/login",
         "next_path": next_path,
         "tenant": prefix.rsplit("/", 1)[-1] if prefix != "/_sandbox" else None,
         "problem": problem,
     }
-    asked = request.url.path.endswith("/login") and request.method == "GET"
-    response = render(request, "sandbox/login.html", values, 200 if asked else 401)
+    response = render(request, "sandbox/login.html", values, status)
     response.headers["www-authenticate"] = _challenge(bool(problem))
     response.headers["cache-control"] = "no-store"
     return response
@@ -144,6 +153,16 @@ def refused(request: Request, prefix: str, *, tried: bool) -> Response:
     )
 
 
+async def _small_form(request: Request) -> dict[str, str] | None:
+    """The sign-in form's fields, or None past `MAX_FORM` bytes (the route is open to all)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            return None
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
 async def handle(
     request: Request,
     rest: str,
@@ -158,14 +177,16 @@ async def handle(
         return Response(status_code=405, headers={"allow": allowed})
     if rest == "/login" and request.method == "GET":
         shown = _next_path(request.query_params.get("next", ""), prefix)
-        return login_page(request, prefix, shown)
+        return login_page(request, prefix, shown, status=200)
     if not same_origin(request):
         return cross_site(request)
     if rest == "/logout":
         response = see_other(f"{context(request).base_url(request)}{prefix}/")
         response.delete_cookie(COOKIE, path="/_sandbox", httponly=True, samesite="lax")
         return response
-    form = await form_fields(request)
+    form = await _small_form(request)
+    if form is None:
+        return _error(request, 413, "Too large", "a sign-in form is a token, nothing more")
     next_path = _next_path(form.get("next", ""), prefix)
     claim = await scope_of(form.get("token", ""), tenant)
     if claim is None:

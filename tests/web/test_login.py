@@ -169,6 +169,24 @@ async def test_login_and_logout_refuse_cross_site_posts(http: httpx.AsyncClient)
     assert (await http.get("/_sandbox/logout")).status_code == 405
 
 
+async def test_a_path_that_merely_ends_in_login_is_still_refused(http: httpx.AsyncClient) -> None:
+    page = await http.get("/_sandbox/sessions/login", headers=HTML)
+    assert page.status_code == 401
+    assert (await http.get("/_sandbox/login", headers=HTML)).status_code == 200
+
+
+async def test_a_cross_site_refusal_answers_an_api_client_in_json(http: httpx.AsyncClient) -> None:
+    await _sign_in(http, ADMIN)
+    refused = await http.post("/_sandbox/reset", headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"].startswith("cross-site request refused")
+
+
+async def test_the_open_sign_in_route_reads_no_large_body(http: httpx.AsyncClient) -> None:
+    huge = await http.post("/_sandbox/login", data={"token": "x" * 10_000}, headers=SAME)
+    assert huge.status_code == 413
+
+
 async def test_signing_out_clears_the_cookie(http: httpx.AsyncClient) -> None:
     await _sign_in(http, ADMIN)
     out = await http.post("/_sandbox/logout", headers=SAME)
