@@ -85,6 +85,19 @@ def main() -> None:
 @click.option(
     "--workers", type=int, default=1, show_default=True, help="Worker processes (share the store)."
 )
+@click.option(
+    "--admin-token",
+    default=None,
+    metavar="TOKEN",
+    help="Require this token for the control API and dashboard (env MOCKPROVIDER_ADMIN_TOKEN "
+    "or server.admin_token: better, a flag shows in `ps`).",
+)
+@click.option(
+    "--insecure-open",
+    is_flag=True,
+    help="Serve a non-loopback --host without an admin token: anyone who reaches it may "
+    "reset the sandbox and read or change everything.",
+)
 @click.option("--log-level", default="warning", show_default=True)
 @friendly
 def serve(
@@ -95,16 +108,21 @@ def serve(
     config_path: Path | None,
     public_url: str | None,
     workers: int,
+    admin_token: str | None,
+    insecure_open: bool,
     log_level: str,
 ) -> None:
-    """Run the sandbox.
+    """Run the sandbox. Listening on anything but loopback needs an admin token (or
+    --insecure-open).
 
     \b
     Example:
       mockprovider serve --port 8600 --scenarios ./qa-scenarios
+      MOCKPROVIDER_ADMIN_TOKEN=$(openssl rand -hex 24) mockprovider serve --host 0.0.0.0
     """
     import uvicorn
 
+    from mockprovider.app.exposure import check_exposure, is_loopback
     from mockprovider.app.factory import CONFIG_ENV, dump_config
     from mockprovider.config import load_config
     from mockprovider.storage.factory import is_memory
@@ -118,6 +136,14 @@ def serve(
         port=port,
         store=store,
         public_url=public_url,
+        admin_token=admin_token,
+    )
+    check_exposure(
+        config.host,
+        config.port,
+        config.admin_token,
+        insecure_open=insecure_open,
+        log_level=log_level,
     )
     from mockprovider.app import create_app, load_all_scenarios
     from mockprovider.app.registry import all_providers
@@ -130,9 +156,18 @@ def serve(
         )
     checked = load_all_scenarios(config, all_providers())  # refuse to start on a broken file
     asyncio.run(_check_store(config.store))
+    access = "admin token required" if config.admin_token else "open, no token"
     click.echo(
-        f"mockprovider on http://{config.host}:{config.port}  (store: {config.store})", err=True
+        f"mockprovider on http://{config.host}:{config.port}  (store: {config.store}; "
+        f"control API and dashboard: {access})",
+        err=True,
     )
+    if not config.admin_token and not is_loopback(config.host):
+        click.echo(
+            "warning: --insecure-open: anyone who can reach this address may reset the "
+            "sandbox and read or change every setting",
+            err=True,
+        )
     options: dict[str, Any] = {
         "host": config.host,
         "port": config.port,

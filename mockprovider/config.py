@@ -3,7 +3,7 @@
 The YAML file (`--config FILE`, or `mockprovider.yaml` in the working directory if present):
 
     server:    {host: 127.0.0.1, port: 8600, store: sqlite:.mockprovider/state.db,
-                public_url: null, secret_key: null}
+                public_url: null, secret_key: null, admin_token: null}
     scenarios: [./my-scenarios]          # directories added to the built-in scenarios
     providers:
       topiic: {webhook_url: http://127.0.0.1:3000/webhooks/topiic}
@@ -25,7 +25,7 @@ from mockprovider.core.provider_settings import check_values
 from mockprovider.errors import InvalidInput
 
 DEFAULT_FILE = "mockprovider.yaml"
-SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key")
+SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key", "admin_token")
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Config:
     store: str = "sqlite:.mockprovider/state.db"
     public_url: str | None = None
     secret_key: str | None = None
+    #: Required by the control API and dashboard when set (`web.access`); kept out of repr.
+    admin_token: str | None = field(default=None, repr=False)
     scenario_dirs: list[Path] = field(default_factory=list)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -106,7 +108,7 @@ def _env_port(value: str) -> int:
 
 def from_env(env: Mapping[str, str], config: Config) -> Config:
     """Overlay `MOCKPROVIDER_HOST`, `_PORT`, `_STORE`, `_PUBLIC_URL`, `_SECRET_KEY`,
-    `_SCENARIOS` (colon-separated directories); `InvalidInput` for a bad port."""
+    `_ADMIN_TOKEN`, `_SCENARIOS` (colon-separated directories); `InvalidInput` for a bad port."""
     for key in SERVER_KEYS:
         value = env.get(f"MOCKPROVIDER_{key.upper()}")
         if value:

@@ -38,6 +38,11 @@ class Forbidden(MockProviderError):
     status_code = 403
 
 
+class InsecureSetup(MockProviderError):
+    """A way of serving that would open the control API and dashboard (reset, settings with
+    signing secrets, every session and webhook) to the network, or leak the admin token."""
+
+
 class InvalidInput(MockProviderError):
     """A request body or parameter the sandbox cannot accept."""
 

@@ -4,6 +4,8 @@ point, so installing mockprovider is enough).
 * `mockprovider_server` (session): a live sandbox on a free 127.0.0.1 port, in-memory store,
   uvicorn in a background thread; `.url`. Override `mockprovider_config` (session) to change
   its `Config`, e.g. to add `scenario_dirs`.
+* `mockprovider_admin_token` (session): the token the client sends to the control API;
+  default `mockprovider_config.admin_token` (None: the live server is open).
 * `mockprovider` (function): the sandbox reset for this test, as a `SandboxClient`
   (`base_url(provider)`, `settings`, `complete`, `sessions`, `session`, `webhooks`,
   `wait_for_webhook`, `advance`, `reset`, `http`).
@@ -95,11 +97,18 @@ def mockprovider_receiver_server() -> Iterator[WebhookReceiver]:
     receiver.close()
 
 
+@pytest.fixture(scope="session")
+def mockprovider_admin_token(mockprovider_config: Config) -> str | None:
+    """The token `mockprovider` sends to the control API: the config's admin token."""
+    return mockprovider_config.admin_token
+
+
 @pytest.fixture
 def mockprovider(
     request: pytest.FixtureRequest,
     mockprovider_server: LiveServer,
     mockprovider_receiver_server: WebhookReceiver,
+    mockprovider_admin_token: str | None,
 ) -> SandboxClient:
     """The live sandbox, reset for this test: every provider's `webhook_url` points at the
     receiver, then the marker's settings are applied."""
@@ -114,6 +123,7 @@ def mockprovider(
         http=mockprovider_server.http,
         providers=mockprovider_server.providers,
         webhook_providers=mockprovider_server.webhook_providers,
+        token=mockprovider_admin_token,
     )
     client.reset()
     return client

@@ -26,6 +26,7 @@ from mockprovider.core.tokens import TokenSigner
 from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.resources import scenarios_dir, templates_dir
 from mockprovider.storage.factory import open_store
+from mockprovider.web.access import AccessControl, AccessPolicy, TenantTokenVerifier, refuse_all
 from mockprovider.web.api_fault_routes import ApiFaultsMiddleware
 from mockprovider.web.context import AppContext
 from mockprovider.web.control import control_routes
@@ -79,11 +80,14 @@ def create_app(
     scenarios: ScenarioSet | None = None,
     providers: Sequence[WebProvider] | None = None,
     template_dirs: Sequence[Path] = (),
+    tenant_tokens: TenantTokenVerifier = refuse_all,
 ) -> Starlette:
     """Build the app for `providers` (default: every provider of the registry).
 
     `dispatch=False` leaves webhook sending to explicit `run_once()` calls; `template_dirs`
-    are searched before the built-in templates (a provider's own pages, or overrides)."""
+    are searched before the built-in templates (a provider's own pages, or overrides). With
+    `config.admin_token`, `/_sandbox` needs that token, or a tenant's own token on its routes
+    as `tenant_tokens` tells (`web.access`)."""
     providers = tuple(providers) if providers is not None else all_providers()
     store = store or open_store(config.store)
     clock = clock or SystemClock()
@@ -109,6 +113,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await store.open()
         secret = config.secret_key or await store.get_or_create_secret(secrets.token_urlsafe(32))
+        if access is not None:
+            access.use_secret(secret)
         app.state.ctx = AppContext(
             sandbox, TokenSigner(secret), templates, dispatcher, config.public_url
         )
@@ -123,7 +129,14 @@ def create_app(
             await dispatcher.aclose()
             await store.close()
 
-    app = Starlette(routes=_routes(providers), exception_handlers=HANDLERS, lifespan=lifespan)
+    access = AccessPolicy(config.admin_token, tenant_tokens) if config.admin_token else None
+    guard = [Middleware(AccessControl, policy=access)] if access is not None else []
+    app = Starlette(
+        routes=_routes(providers),
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+        middleware=guard,
+    )
     app.state.sandbox = sandbox
     app.state.dispatcher = dispatcher
     return app

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_URL = "http://127.0.0.1:8600"
+#: Where `--admin-token` leaves its value for the `Control` made inside the command.
+META_KEY = "mockprovider.admin_token"
 
 
 class SandboxUnreachable(MockProviderError):
@@ -31,8 +33,14 @@ class ControlRefused(MockProviderError):
     """The control API answered with an error status."""
 
 
+def _remember_token(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[META_KEY] = value
+
+
 def url_option(func: F) -> F:
-    """`--url` (env `MOCKPROVIDER_URL`, default http://127.0.0.1:8600)."""
+    """`--url` (env `MOCKPROVIDER_URL`, default http://127.0.0.1:8600) and `--admin-token`
+    (env `MOCKPROVIDER_ADMIN_TOKEN`), which every `Control` made in the command sends."""
     option = click.option(
         "--url",
         envvar="MOCKPROVIDER_URL",
@@ -40,7 +48,22 @@ def url_option(func: F) -> F:
         show_default=True,
         help="The running sandbox (env MOCKPROVIDER_URL).",
     )
-    return option(func)
+    token = click.option(
+        "--admin-token",
+        envvar="MOCKPROVIDER_ADMIN_TOKEN",
+        default=None,
+        metavar="TOKEN",
+        expose_value=False,
+        callback=_remember_token,
+        help="The sandbox's admin token, or a tenant's own (env MOCKPROVIDER_ADMIN_TOKEN).",
+    )
+    return option(token(func))
+
+
+def _token_of_command() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    token = ctx.meta.get(META_KEY) if ctx is not None else None
+    return str(token) if token else None
 
 
 def one_line_errors(func: F) -> F:
@@ -58,13 +81,16 @@ def one_line_errors(func: F) -> F:
 
 
 class Control:
-    """A client of `URL/_sandbox`; every failure becomes a `MockProviderError`."""
+    """A client of `URL/_sandbox`; every failure becomes a `MockProviderError`. It sends
+    `token` (default: the command's `--admin-token`) as `Authorization: Bearer`."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 10.0, token: str | None = None) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        self.token = token or _token_of_command()
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        self._http = httpx.Client(timeout=timeout, headers=headers)
 
     def call(
         self,
@@ -100,12 +126,25 @@ class Control:
         status = response.status_code
         if response.is_success and data is not None:
             return data
+        if status == 401:
+            raise ControlRefused(self._refused(path))
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
             raise ControlRefused(f"{data['error'].get('message')} (HTTP {status})")
         if response.is_success:
             raise ControlRefused(f"{self.url} is not a mockprovider sandbox (no JSON at {path})")
         hint = "; is this a mockprovider sandbox?" if status == 404 else ""
         raise ControlRefused(f"{method} {response.url} answered HTTP {status}{hint}")
+
+    def _refused(self, path: str) -> str:
+        if self.token is None:
+            return (
+                f"the sandbox at {self.url} needs a token: pass --admin-token or set "
+                "MOCKPROVIDER_ADMIN_TOKEN"
+            )
+        return (
+            f"the sandbox at {self.url} refused the token given (--admin-token or "
+            f"MOCKPROVIDER_ADMIN_TOKEN) for /_sandbox{path}"
+        )
 
     def close(self) -> None:
         self._http.close()

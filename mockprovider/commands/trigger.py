@@ -57,11 +57,19 @@ def _choice(control: Control, provider: str, outcome: str, scenario: str | None)
     return {"scenario": scenario}
 
 
-async def _start(url: str, starter: Starter, settings: Mapping[str, Any]) -> str:
+async def _start(
+    url: str, starter: Starter, settings: Mapping[str, Any], token: str | None = None
+) -> str:
     import httpx  # not at the top: the CLI loads this module for every command
 
+    async def control_token(request: httpx.Request) -> None:
+        # The starter also reads the sandbox clock; provider calls keep their own credentials.
+        if token and request.url.path.startswith("/_sandbox/"):
+            request.headers["authorization"] = f"Bearer {token}"
+
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+        hooks = {"request": [control_token]}
+        async with httpx.AsyncClient(base_url=url, timeout=10.0, event_hooks=hooks) as http:
             return await starter(http, settings)
     except httpx.HTTPError as exc:
         detail = str(exc) or type(exc).__name__
@@ -119,7 +127,8 @@ def trigger(
                 )
             settings["webhook_url"] = callback
         choice = _choice(control, provider, outcome, scenario)
-        session_id = asyncio.run(_start(control.url, starters[provider], settings))
+        started = _start(control.url, starters[provider], settings, control.token)
+        session_id = asyncio.run(started)
         click.echo(f"session   {session_id} ({provider}) created through the {provider} API")
         done = control.call("POST", f"/sessions/{session_id}/outcome", body=choice)
         view = done["session"]

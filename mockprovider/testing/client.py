@@ -25,7 +25,9 @@ class SandboxClient:
     """Drives a running sandbox at `url`. With a `receiver`, `reset()` points every provider's
     `webhook_url` at it; `preset` settings (per provider) are applied after that on every
     reset, and `scenario` is the choice `complete()` makes when given none. `http` is an
-    `httpx.Client` on the sandbox (it does not follow redirects), handy for provider APIs."""
+    `httpx.Client` on the sandbox (it does not follow redirects), handy for provider APIs.
+    `token` (the admin token, or a tenant's own) goes with every control-API call only, never
+    with `http`'s provider-API requests."""
 
     def __init__(
         self,
@@ -37,8 +39,10 @@ class SandboxClient:
         http: httpx.Client | None = None,
         providers: Sequence[str] | None = None,
         webhook_providers: Sequence[str] | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self._auth = {"authorization": f"Bearer {token}"} if token else {}
         self.receiver = receiver
         self.preset = {name: dict(values) for name, values in (preset or {}).items()}
         self.scenario = scenario
@@ -50,7 +54,9 @@ class SandboxClient:
     def call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         """`method /_sandbox{path}` with a JSON body; the JSON answer, or `ControlError`."""
         __tracebackhide__ = True  # pytest shows the test's line, not this one
-        response = self.http.request(method, f"{self.url}/_sandbox{path}", json=body)
+        response = self.http.request(
+            method, f"{self.url}/_sandbox{path}", json=body, headers=self._auth
+        )
         if response.is_success:
             return response.json()
         try:

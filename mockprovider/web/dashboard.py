@@ -26,6 +26,7 @@ from mockprovider.core.webhooks.messages import DeliveryStatus
 from mockprovider.core.yamlcheck import parse_duration
 from mockprovider.errors import InvalidInput, NotFound
 from mockprovider.web.context import context
+from mockprovider.web.login import logout_url
 from mockprovider.web.pages import form_fields, see_other
 from mockprovider.web.pages import render as render_page
 from mockprovider.web.timeline import pretty, timeline_steps
@@ -64,6 +65,7 @@ async def _common(request: Request) -> dict[str, Any]:
         "now_iso": iso_seconds(now),
         "offset": await sandbox.clock_offset(),
         "fragment": request.query_params.get("fragment") == "1",
+        "logout_url": logout_url(request),
     }
 
 

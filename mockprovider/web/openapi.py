@@ -214,12 +214,46 @@ def _paths(providers: Sequence[str]) -> dict[str, Any]:
     }
 
 
+#: Operations anyone may call, token or not (`web.access`): liveness and the receiver.
+OPEN = {
+    ("/_sandbox/health", "get"),
+    ("/_sandbox/inbox", "post"),
+    ("/_sandbox/inbox/{name}", "post"),
+}
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "When the sandbox runs with an admin token: that token, or a tenant's "
+        "own on /_sandbox/tenants/{tenant}/… (401 otherwise)",
+    },
+    "login_cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "mockprovider_login",
+        "description": "Set by the dashboard's sign-in form (POST /_sandbox/login)",
+    },
+}
+
+
+def _secured(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation but the open ones answers 401 without a token (when one is set)."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if (path, method) in OPEN:
+                operation["security"] = []
+            else:
+                operation["responses"].setdefault("401", ERROR)
+    return paths
+
+
 def openapi_document(server_url: str, providers: Sequence[str] = ()) -> dict[str, Any]:
     """The document; `providers` (the registered names) become the `{provider}` enum."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "mockprovider control API", "version": __version__},
         "servers": [{"url": server_url}],
-        "paths": _paths(providers),
-        "components": {"schemas": SCHEMAS},
+        "paths": _secured(_paths(providers)),
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+        "security": [{"bearer": []}, {"login_cookie": []}],
     }
