@@ -85,6 +85,13 @@ def main() -> None:
 @click.option(
     "--workers", type=int, default=1, show_default=True, help="Worker processes (share the store)."
 )
+@click.option(
+    "--server",
+    "http_server",
+    type=click.Choice(["granian", "uvicorn"]),
+    default=None,
+    help="The HTTP server [granian].",
+)
 @click.option("--log-level", default="warning", show_default=True)
 @friendly
 def serve(
@@ -95,6 +102,7 @@ def serve(
     config_path: Path | None,
     public_url: str | None,
     workers: int,
+    http_server: str | None,
     log_level: str,
 ) -> None:
     """Run the sandbox.
@@ -103,9 +111,6 @@ def serve(
     Example:
       mockprovider serve --port 8600 --scenarios ./qa-scenarios
     """
-    import uvicorn
-
-    from mockprovider.app.factory import CONFIG_ENV, dump_config
     from mockprovider.config import load_config
     from mockprovider.storage.factory import is_memory
 
@@ -118,8 +123,9 @@ def serve(
         port=port,
         store=store,
         public_url=public_url,
+        http_server=http_server,
     )
-    from mockprovider.app import create_app, load_all_scenarios
+    from mockprovider.app import load_all_scenarios
     from mockprovider.app.registry import all_providers
 
     if workers > 1 and is_memory(config.store):
@@ -131,20 +137,13 @@ def serve(
     checked = load_all_scenarios(config, all_providers())  # refuse to start on a broken file
     asyncio.run(_check_store(config.store))
     click.echo(
-        f"mockprovider on http://{config.host}:{config.port}  (store: {config.store})", err=True
+        f"mockprovider on http://{config.host}:{config.port}"
+        f"  (store: {config.store}, server: {config.http_server})",
+        err=True,
     )
-    options: dict[str, Any] = {
-        "host": config.host,
-        "port": config.port,
-        "log_level": log_level,
-        "access_log": False,
-    }
-    if workers <= 1:  # serve from this process, with the scenarios just checked
-        uvicorn.run(create_app(config, scenarios=checked), **options)
-        return
-    # Each worker process rebuilds the app from the checked config.
-    os.environ[CONFIG_ENV] = dump_config(config)
-    uvicorn.run("mockprovider.app.factory:app_from_env", factory=True, workers=workers, **options)
+    from mockprovider.app.serving import serve as run
+
+    run(config, checked, server=config.http_server, workers=workers, log_level=log_level)
 
 
 async def _check_store(url: str) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from mockprovider.config import HTTP_SERVERS
 from mockprovider.providers.topiic.settings import SANDBOX_PLAN, SANDBOX_SECRET
 from tests.e2e.servers import (
     Received,
@@ -27,6 +28,14 @@ from tests.e2e.servers import (
 from tests.support import HostedForm, parse_form
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=HTTP_SERVERS)
+def http_server(request: pytest.FixtureRequest) -> str:
+    """The core flows run on each HTTP server `serve` offers (the other modules on the
+    default one)."""
+    server: str = request.param
+    return server
 
 
 @dataclass(frozen=True)
