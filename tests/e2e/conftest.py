@@ -63,9 +63,7 @@ def module_server(
 ) -> Iterator[ServerProcess]:
     """One `mockprovider serve` on a SQLite file for the whole module."""
     workdir = tmp_path_factory.mktemp("server")
-    server = ServerProcess(
-        workdir, store=f"sqlite:{workdir / 'state.db'}", http_server=http_server
-    )
+    server = ServerProcess(workdir, store=f"sqlite:{workdir / 'state.db'}", http_server=http_server)
     server.start()
     yield server
     server.stop()
