@@ -51,14 +51,14 @@ def _uvicorn(config: Config, scenarios: ScenarioSet, workers: int, log_level: st
     uvicorn.run(FACTORY, factory=True, workers=workers, **options)
 
 
-def _granian_options(config: Config, log_level: str) -> dict[str, Any]:
+def _granian_options(host: str, port: int, log_level: str) -> dict[str, Any]:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
     level = {"trace": "debug"}.get(log_level.lower(), log_level.lower())
     return {
-        "address": config.host,
-        "port": config.port,
+        "address": host,
+        "port": port,
         "interface": Interfaces.ASGI,  # with the lifespan protocol
         "log_level": LogLevels(level),
         "log_access": False,
@@ -69,8 +69,8 @@ def _granian_options(config: Config, log_level: str) -> dict[str, Any]:
 def _granian_workers(config: Config, workers: int, log_level: str) -> None:
     from granian.server import Server
 
-    server = Server(FACTORY, factory=True, workers=workers, **_granian_options(config, log_level))
-    server.serve()
+    options = _granian_options(config.host, config.port, log_level)
+    Server(FACTORY, factory=True, workers=workers, **options).serve()
 
 
 class _Experimental(logging.Filter):
@@ -81,14 +81,17 @@ class _Experimental(logging.Filter):
 
 
 def _granian_here(config: Config, scenarios: ScenarioSet, log_level: str) -> None:
-    """One process: granian's embedded server in this process's event loop, so start-up and
-    memory are one interpreter's (its worker mode would spawn a second one)."""
+    run_granian(create_app(config, scenarios=scenarios), config.host, config.port, log_level)
+
+
+def run_granian(app: Any, host: str, port: int, log_level: str = "warning") -> None:
+    """Serve the ASGI `app` on granian's embedded server in this process's event loop (uvloop
+    when installed), so start-up and memory are one interpreter's: its worker mode would spawn
+    a second one. Returns after SIGINT/SIGTERM, once the lifespan has shut down."""
     from granian.server.embed import Server
 
-    app = create_app(config, scenarios=scenarios)
-
     async def main() -> None:
-        server = Server(app, **_granian_options(config, log_level))
+        server = Server(app, **_granian_options(host, port, log_level))
         logging.getLogger("_granian").addFilter(_Experimental())  # after its logging set-up
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
