@@ -33,6 +33,7 @@ from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.favicon import favicon_routes
 from mockprovider.web.hosted import hosted_routes
+from mockprovider.web.hosted_front import HostedFront
 from mockprovider.web.inbox import inbox_routes
 from mockprovider.web.mount import provider_mount
 from mockprovider.web.provider import WebProvider
@@ -123,7 +124,13 @@ def create_app(
             await dispatcher.aclose()
             await store.close()
 
-    app = Starlette(routes=_routes(providers), exception_handlers=HANDLERS, lifespan=lifespan)
+    front = Middleware(HostedFront, providers=providers)  # the hosted page's short path
+    app = Starlette(
+        routes=_routes(providers),
+        middleware=[front],
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )
     app.state.sandbox = sandbox
     app.state.dispatcher = dispatcher
     return app

@@ -23,9 +23,13 @@ def render(
 ) -> Response:
     """Render a template straight from the Jinja environment (Starlette's TemplateResponse
     adds a context processor pass and `url_for` we do not use, on every hosted page)."""
+    return HTMLResponse(render_html(request, template, values), status_code=status_code)
+
+
+def render_html(request: Request, template: str, values: Mapping[str, Any]) -> str:
+    """The page `render` answers with, as text."""
     ctx = context(request)
-    html = ctx.templates.get_template(template).render(base_url=ctx.base_url(request), **values)
-    return HTMLResponse(html, status_code=status_code)
+    return ctx.templates.get_template(template).render(base_url=ctx.base_url(request), **values)
 
 
 async def form_fields(request: Request) -> dict[str, str]:
