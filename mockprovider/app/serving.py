@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from typing import Any
 
 from mockprovider.app import create_app
@@ -88,6 +89,10 @@ def run_granian(app: Any, host: str, port: int, log_level: str = "warning") -> N
     """Serve the ASGI `app` on granian's embedded server in this process's event loop (uvloop
     when installed), so start-up and memory are one interpreter's: its worker mode would spawn
     a second one. Returns after SIGINT/SIGTERM, once the lifespan has shut down."""
+    # granian imports watchfiles (another native library) when it is installed, for a
+    # reloader the embedded server refuses anyway: ~1 MiB and ~10 ms saved on every start.
+    if "watchfiles" not in sys.modules:
+        sys.modules["watchfiles"] = None  # type: ignore[assignment]  # import → ImportError
     from granian.server.embed import Server
 
     async def main() -> None:
