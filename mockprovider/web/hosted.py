@@ -23,7 +23,7 @@ from mockprovider.core.sessions import Session
 from mockprovider.core.tokens import Purpose
 from mockprovider.errors import Conflict, Forbidden, NotFound
 from mockprovider.web.context import AppContext, context
-from mockprovider.web.pages import form_fields, render, render_html, see_other
+from mockprovider.web.pages import form_fields, query_value, render, render_html, see_other
 from mockprovider.web.provider import WebProvider
 
 
@@ -99,7 +99,7 @@ async def page(request: Request, provider: WebProvider) -> Response:
     """`GET /<provider>/s/{session_id}?t=…`: the hosted page (or where the session went)."""
     ctx = context(request)
     sid = request.path_params["session_id"]
-    if ctx.tokens.verify(Purpose.HOSTED_PAGE, request.query_params.get("t", "")) != sid:
+    if ctx.tokens.verify(Purpose.HOSTED_PAGE, query_value(request, "t")) != sid:
         raise Forbidden("this page link belongs to another session")
     session = await _load(request, provider)
     if session.is_open and session.scenario is not None:

@@ -32,6 +32,13 @@ def render_html(request: Request, template: str, values: Mapping[str, Any]) -> s
     return ctx.templates.get_template(template).render(base_url=ctx.base_url(request), **values)
 
 
+def query_value(request: Request, name: str) -> str:
+    """`request.query_params.get(name, "")` (the last value wins, as there) without building
+    the whole multi-dict: the hosted page reads one parameter on every load."""
+    query: str = request.scope.get("query_string", b"").decode("latin-1")
+    return dict(parse_qsl(query, keep_blank_values=True)).get(name, "")
+
+
 async def form_fields(request: Request) -> dict[str, str]:
     """The submitted form's text fields. URL-encoded bodies (what a browser sends for our pages)
     are parsed directly: python-multipart's general parser costs ~90 µs for a 100-byte body."""
