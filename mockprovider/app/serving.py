@@ -61,6 +61,7 @@ def _granian_options(host: str, port: int, log_level: str) -> dict[str, Any]:
         "address": host,
         "port": port,
         "interface": Interfaces.ASGI,  # with the lifespan protocol
+        "backlog": 2048,  # uvicorn's default (granian's is 128): load tests open many at once
         "log_level": LogLevels(level),
         "log_access": False,
         "websockets": False,
