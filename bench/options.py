@@ -73,6 +73,11 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         help="max seconds, in all, spent waiting "
         "for other processes to leave the server's CPU before runs [20]",
     )
+    parser.add_argument(
+        "--servers",
+        default="granian,uvicorn",
+        help="serve's HTTP servers to measure, each with its own raw ASGI floor [granian,uvicorn]",
+    )
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument(
@@ -109,6 +114,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         help="skip mockprovider's webhook lag and SQLite bytes per session",
     )
     args = parser.parse_args(argv)
+    args.servers = [name.strip() for name in args.servers.split(",") if name.strip()]
     quick = args.quick
     args.duration = args.duration or (3.0 if quick else 5.0)
     args.runs = args.runs or (1 if quick else 3)

@@ -95,18 +95,30 @@ class Bench:
             time.sleep(0.01)
         raise RuntimeError(f"the webhook receiver did not start:\n{self.receiver.tail()}")
 
-    def startups(self) -> dict[str, list[float]]:
+    def startups(self) -> dict[str, Any]:
+        """Fresh starts of the Starlette hello and of `serve` on each HTTP server; the idle
+        RSS of each start right after its first 200 (the median of those is reported)."""
         print(f"start-up to first 200, {self.args.starts} fresh starts each", flush=True)
-        found: dict[str, list[float]] = {"baseline": [], "mockprovider[sqlite]": []}
-        specs = (ServerSpec.baseline(), ServerSpec.mockprovider("sqlite"))
+        specs = [ServerSpec.baseline()]
+        specs += [ServerSpec.mockprovider("sqlite", server) for server in self.args.servers]
+        found: dict[str, list[float]] = {spec.name: [] for spec in specs}
+        rss: dict[str, list[float]] = {spec.name: [] for spec in specs}
         for n in range(self.args.starts):
             for spec in specs:
                 proc = spec.start(self.pinning, self.workdir, f"start-{spec.name}-{n}")
                 found[spec.name].append(proc.extra["startup_s"])
+                rss[spec.name].append(rss_mib(proc.pid))
                 proc.stop()
         for name, values in found.items():
-            print(f"  {name:<22} " + "  ".join(f"{v:.3f}" for v in values) + " s", flush=True)
-        return found
+            print(
+                f"  {name:<30} "
+                + "  ".join(f"{v:.3f}" for v in values)
+                + " s; RSS "
+                + "  ".join(f"{v:.1f}" for v in rss[name])
+                + " MiB",
+                flush=True,
+            )
+        return {"seconds": found, "rss_idle_mib": rss}
 
     def baselines(self) -> dict[str, dict[str, Any]]:
         """Both hello worlds' `GET /`, one after the other, the same way."""

@@ -1,7 +1,9 @@
 """The servers under test, how to start them, and how much CPU others took meanwhile.
 
-All run on uvicorn with the same options (`--log-level warning`, no access log, uvicorn's
-`auto` loop and HTTP parser, i.e. uvloop and httptools when installed), on the same pinned CPU.
+The product runs on `serve`'s default HTTP server unless a spec names one (`--server`); the
+hello worlds run on uvicorn (`--log-level warning`, no access log, uvicorn's `auto` loop and
+HTTP parser, i.e. uvloop and httptools when installed) or, for `server="granian"`, on granian
+the way `serve` runs it (`granian_embed.py`). All on the same pinned CPU.
 """
 
 from __future__ import annotations
@@ -25,24 +27,32 @@ class ServerSpec:
     argv: tuple[str, ...]
 
     @classmethod
-    def mockprovider(cls, store: str) -> ServerSpec:
+    def mockprovider(cls, store: str, server: str | None = None) -> ServerSpec:
         """`python -m mockprovider serve`; `store` is `memory`, `sqlite` (a fresh file) or a
-        `redis://…` URL (named `redis`)."""
+        `redis://…` URL (named `redis`); `server` is `--server` (None: serve's default)."""
         store_url = {"memory": "memory", "sqlite": "sqlite:{tmp}/bench.db"}.get(store, store)
         name = "redis" if store.startswith("redis://") else store
         argv = ("-m", "mockprovider", "serve", "--store", store_url, "--port", "{port}")
-        return cls(f"mockprovider[{name}]", (python_exe(), *argv, "--log-level", "warning"))
+        chosen = ("--server", server) if server else ()
+        label = f"mockprovider[{name}]" if server is None else f"mockprovider[{name},{server}]"
+        return cls(label, (python_exe(), *argv, *chosen, "--log-level", "warning"))
 
     @classmethod
-    def baseline(cls, module: str = "baseline_app", name: str = "baseline") -> ServerSpec:
-        """A hello world under uvicorn: `baseline_app` (Starlette) or `raw_asgi_app`."""
+    def baseline(
+        cls, module: str = "baseline_app", name: str = "baseline", server: str = "uvicorn"
+    ) -> ServerSpec:
+        """A hello world: `baseline_app` (Starlette) or `raw_asgi_app`, on uvicorn or granian."""
+        if server == "granian":
+            embedded = (str(HERE / "granian_embed.py"), f"{module}:app", "{port}")
+            return cls(name, (python_exe(), *embedded))
         argv = ("-m", "uvicorn", f"{module}:app", "--app-dir", str(HERE))
         options = ("--host", "127.0.0.1", "--port", "{port}", "--log-level", "warning")
         return cls(name, (python_exe(), *argv, *options, "--no-access-log"))
 
     @classmethod
-    def raw_asgi(cls) -> ServerSpec:
-        return cls.baseline("raw_asgi_app", "raw-asgi")
+    def raw_asgi(cls, server: str = "uvicorn") -> ServerSpec:
+        name = "raw-asgi" if server == "uvicorn" else f"raw-asgi[{server}]"
+        return cls.baseline("raw_asgi_app", name, server)
 
     def start(self, pinning: Pinning, workdir: Path, tag: str) -> Proc:
         """Start on a free port in a fresh directory under `workdir`; wait for the first 200."""

@@ -98,6 +98,13 @@ def main() -> None:
     help="Serve a non-loopback --host without an admin token: anyone who reaches it may "
     "reset the sandbox and read or change everything.",
 )
+@click.option(
+    "--server",
+    "http_server",
+    type=click.Choice(["granian", "uvicorn"]),
+    default=None,
+    help="The HTTP server [granian].",
+)
 @click.option("--log-level", default="warning", show_default=True)
 @friendly
 def serve(
@@ -110,6 +117,7 @@ def serve(
     workers: int,
     admin_token: str | None,
     insecure_open: bool,
+    http_server: str | None,
     log_level: str,
 ) -> None:
     """Run the sandbox. Listening on anything but loopback needs an admin token (or
@@ -120,10 +128,7 @@ def serve(
       mockprovider serve --port 8600 --scenarios ./qa-scenarios
       MOCKPROVIDER_ADMIN_TOKEN=$(openssl rand -hex 24) mockprovider serve --host 0.0.0.0
     """
-    import uvicorn
-
     from mockprovider.app.exposure import check_exposure, is_loopback
-    from mockprovider.app.factory import CONFIG_ENV, dump_config
     from mockprovider.config import load_config
     from mockprovider.storage.factory import is_memory
 
@@ -137,6 +142,7 @@ def serve(
         store=store,
         public_url=public_url,
         admin_token=admin_token,
+        http_server=http_server,
     )
     check_exposure(
         config.host,
@@ -145,7 +151,7 @@ def serve(
         insecure_open=insecure_open,
         log_level=log_level,
     )
-    from mockprovider.app import create_app, load_all_scenarios
+    from mockprovider.app import load_all_scenarios
     from mockprovider.app.registry import all_providers
 
     if workers > 1 and is_memory(config.store):
@@ -159,7 +165,7 @@ def serve(
     access = "admin token required" if config.admin_token else "open, no token"
     click.echo(
         f"mockprovider on http://{config.host}:{config.port}  (store: {config.store}; "
-        f"control API and dashboard: {access})",
+        f"server: {config.http_server}; control API and dashboard: {access})",
         err=True,
     )
     if not config.admin_token and not is_loopback(config.host):
@@ -168,18 +174,9 @@ def serve(
             "sandbox and read or change every setting",
             err=True,
         )
-    options: dict[str, Any] = {
-        "host": config.host,
-        "port": config.port,
-        "log_level": log_level,
-        "access_log": False,
-    }
-    if workers <= 1:  # serve from this process, with the scenarios just checked
-        uvicorn.run(create_app(config, scenarios=checked), **options)
-        return
-    # Each worker process rebuilds the app from the checked config.
-    os.environ[CONFIG_ENV] = dump_config(config)
-    uvicorn.run("mockprovider.app.factory:app_from_env", factory=True, workers=workers, **options)
+    from mockprovider.app.serving import serve as run
+
+    run(config, checked, server=config.http_server, workers=workers, log_level=log_level)
 
 
 async def _check_store(url: str) -> None:

@@ -3,7 +3,8 @@
 The YAML file (`--config FILE`, or `mockprovider.yaml` in the working directory if present):
 
     server:    {host: 127.0.0.1, port: 8600, store: sqlite:.mockprovider/state.db,
-                public_url: null, secret_key: null, admin_token: null}
+                public_url: null, secret_key: null, admin_token: null,
+                http_server: granian}
     scenarios: [./my-scenarios]          # directories added to the built-in scenarios
     providers:
       topiic: {webhook_url: http://127.0.0.1:3000/webhooks/topiic}
@@ -25,7 +26,9 @@ from mockprovider.core.provider_settings import check_values
 from mockprovider.errors import InvalidInput
 
 DEFAULT_FILE = "mockprovider.yaml"
-SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key", "admin_token")
+SERVER_KEYS = ("host", "port", "store", "public_url", "secret_key", "admin_token", "http_server")
+#: `serve`'s HTTP servers (`--server`, `server.http_server`), the default first.
+HTTP_SERVERS = ("granian", "uvicorn")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Config:
     secret_key: str | None = None
     #: Required by the control API and dashboard when set (`web.access`); kept out of repr.
     admin_token: str | None = field(default=None, repr=False)
+    http_server: str = HTTP_SERVERS[0]
     scenario_dirs: list[Path] = field(default_factory=list)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -50,6 +54,8 @@ def _server(node: ys.Located, problems: ys.Problems, config: Config) -> None:
         if key == "port":
             port = yc.expect_int(child, where, problems, minimum=0, maximum=65535)
             config.port = config.port if port is None else port
+        elif key == "http_server" and child.value not in HTTP_SERVERS:
+            problems.add(child.line, where, f"must be one of {', '.join(HTTP_SERVERS)}")
         elif child.value is not None and key in SERVER_KEYS:
             text = yc.expect_str(child, where, problems, non_empty=True)
             if text is not None:
@@ -106,13 +112,23 @@ def _env_port(value: str) -> int:
     return int(text)
 
 
+def _env_server(value: str) -> str:
+    if value not in HTTP_SERVERS:
+        raise InvalidInput(
+            f"MOCKPROVIDER_HTTP_SERVER must be one of {', '.join(HTTP_SERVERS)}, got {value!r}"
+        )
+    return value
+
+
 def from_env(env: Mapping[str, str], config: Config) -> Config:
     """Overlay `MOCKPROVIDER_HOST`, `_PORT`, `_STORE`, `_PUBLIC_URL`, `_SECRET_KEY`,
-    `_ADMIN_TOKEN`, `_SCENARIOS` (colon-separated directories); `InvalidInput` for a bad port."""
+    `_ADMIN_TOKEN`, `_HTTP_SERVER`, `_SCENARIOS` (colon-separated directories); `InvalidInput`
+    for a bad port or server name."""
+    checks = {"port": _env_port, "http_server": _env_server}
     for key in SERVER_KEYS:
         value = env.get(f"MOCKPROVIDER_{key.upper()}")
         if value:
-            setattr(config, key, _env_port(value) if key == "port" else value)
+            setattr(config, key, checks.get(key, str)(value))
     if env.get("MOCKPROVIDER_SCENARIOS"):
         config.scenario_dirs += [Path(p) for p in env["MOCKPROVIDER_SCENARIOS"].split(":") if p]
     return config

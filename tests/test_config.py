@@ -270,3 +270,33 @@ def test_bad_port_in_the_environment_is_invalid_input(port: str) -> None:
     assert caught.value.message == (
         f"MOCKPROVIDER_PORT must be a whole number from 0 to 65535, got {port!r}"
     )
+
+
+def test_the_http_server_comes_from_file_environment_or_flag(tmp_path: Path) -> None:
+    path = write(tmp_path / "conf.yaml", "server:\n  http_server: uvicorn\n")
+
+    assert load_config(None, {}, DECLARED).http_server == "granian"
+    assert load_config(path, {}, DECLARED).http_server == "uvicorn"
+    env = {"MOCKPROVIDER_HTTP_SERVER": "granian"}
+    assert load_config(path, env, DECLARED).http_server == "granian"
+    assert load_config(path, env, DECLARED, http_server="uvicorn").http_server == "uvicorn"
+
+
+def test_an_unknown_http_server_in_the_file_names_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "conf.yaml", "server:\n  port: 9000\n  http_server: gunicorn\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {}, DECLARED)
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3: server.http_server: must be one of granian, uvicorn"
+    ]
+
+
+def test_an_unknown_http_server_in_the_environment_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        load_config(None, {"MOCKPROVIDER_HTTP_SERVER": "hypercorn"}, DECLARED)
+
+    assert caught.value.message == (
+        "MOCKPROVIDER_HTTP_SERVER must be one of granian, uvicorn, got 'hypercorn'"
+    )

@@ -34,6 +34,7 @@ from mockprovider.web.dashboard import dashboard_routes
 from mockprovider.web.errors import HANDLERS
 from mockprovider.web.favicon import favicon_routes
 from mockprovider.web.hosted import hosted_routes
+from mockprovider.web.hosted_front import HostedFront
 from mockprovider.web.inbox import inbox_routes
 from mockprovider.web.mount import provider_mount
 from mockprovider.web.provider import WebProvider
@@ -131,11 +132,12 @@ def create_app(
 
     access = AccessPolicy(config.admin_token, tenant_tokens) if config.admin_token else None
     guard = [Middleware(AccessControl, policy=access)] if access is not None else []
+    front = Middleware(HostedFront, providers=providers)  # the hosted page's short path
     app = Starlette(
         routes=_routes(providers),
+        middleware=[front, *guard],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
-        middleware=guard,
     )
     app.state.sandbox = sandbox
     app.state.dispatcher = dispatcher

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 
 from mockprovider.core.tokens import Purpose, TokenSigner
+from mockprovider.web.page_cache import PageCache
 
 if TYPE_CHECKING:  # for annotations only: jinja2 and httpx (the dispatcher's) load slowly
     import jinja2
@@ -28,6 +29,8 @@ class AppContext:
     public_url: str | None = None
     #: Each provider's rendered outcome panel (see `web.hosted.choices_panel`).
     panels: dict[str, Markup] = field(default_factory=dict)
+    #: The hosted pages rendered so far, by session state (see `web.page_cache`).
+    pages: PageCache = field(default_factory=PageCache)
 
     @property
     def templates(self) -> jinja2.Environment:

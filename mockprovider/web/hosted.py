@@ -23,7 +23,7 @@ from mockprovider.core.sessions import Session
 from mockprovider.core.tokens import Purpose
 from mockprovider.errors import Conflict, Forbidden, NotFound
 from mockprovider.web.context import AppContext, context
-from mockprovider.web.pages import form_fields, render, see_other
+from mockprovider.web.pages import form_fields, query_value, render, render_html, see_other
 from mockprovider.web.provider import WebProvider
 
 
@@ -95,52 +95,63 @@ async def _load(request: Request, provider: WebProvider) -> Session:
     return session
 
 
-def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
-    """The page and outcome routes for `provider`, to mount under `/<provider.name>`."""
-
-    async def page(request: Request) -> Response:
-        ctx = context(request)
-        sid = request.path_params["session_id"]
-        if ctx.tokens.verify(Purpose.HOSTED_PAGE, request.query_params.get("t", "")) != sid:
-            raise Forbidden("this page link belongs to another session")
-        session = await _load(request, provider)
-        if session.is_open and session.scenario is not None:
-            # A scenario matched the session's fields: it is the automatic outcome.
-            completion = await ctx.sandbox.complete(sid, session.scenario, via="auto")
-            return await respond(request, provider, completion)
-        if not session.is_open:
-            return render(request, "sandbox/finished.html", _session_values(request, session))
-        session = await ctx.sandbox.mark_opened(session)
-        return await show(request, provider, session)
-
-    async def outcome(request: Request) -> Response:
-        ctx = context(request)
-        sid = request.path_params["session_id"]
-        form = await form_fields(request)
-        signed = ctx.tokens.verify(Purpose.OUTCOME_FORM, form.get("t", ""))
-        session = await _load(request, provider)
-        if signed != [sid, session.form_nonce]:
-            raise Forbidden("this outcome form was not issued for this session")
-        name = form.get("outcome", "")
-        if session.is_open:
-            settings = await ctx.sandbox.settings(provider.name)
-            name = provider.refine_choice(form, name, settings)
-            problem = provider.page_problem(form, name, settings)
-            if problem:
-                return await show(
-                    request, provider, session, problem=problem, form=form, status_code=422
-                )
-        try:
-            completion = await ctx.sandbox.complete(sid, name, via="page", session=session)
-        except Conflict:
-            raise Forbidden(
-                f"this outcome form was already used: the session is {session.status.value}"
-            ) from None
+async def page(request: Request, provider: WebProvider) -> Response:
+    """`GET /<provider>/s/{session_id}?t=…`: the hosted page (or where the session went)."""
+    ctx = context(request)
+    sid = request.path_params["session_id"]
+    if ctx.tokens.verify(Purpose.HOSTED_PAGE, query_value(request, "t")) != sid:
+        raise Forbidden("this page link belongs to another session")
+    session = await _load(request, provider)
+    if session.is_open and session.scenario is not None:
+        # A scenario matched the session's fields: it is the automatic outcome.
+        completion = await ctx.sandbox.complete(sid, session.scenario, via="auto")
         return await respond(request, provider, completion)
+    if not session.is_open:
+        return render(request, "sandbox/finished.html", _session_values(request, session))
+    session = await ctx.sandbox.mark_opened(session)
+    return await show(request, provider, session, reload_tag=request.headers.get("if-none-match"))
+
+
+async def outcome(request: Request, provider: WebProvider) -> Response:
+    """`POST /<provider>/s/{session_id}/outcome`: apply the button the tester pressed."""
+    ctx = context(request)
+    sid = request.path_params["session_id"]
+    form = await form_fields(request)
+    signed = ctx.tokens.verify(Purpose.OUTCOME_FORM, form.get("t", ""))
+    session = await _load(request, provider)
+    if signed != [sid, session.form_nonce]:
+        raise Forbidden("this outcome form was not issued for this session")
+    name = form.get("outcome", "")
+    if session.is_open:
+        settings = await ctx.sandbox.settings(provider.name)
+        name = provider.refine_choice(form, name, settings)
+        problem = provider.page_problem(form, name, settings)
+        if problem:
+            return await show(
+                request, provider, session, problem=problem, form=form, status_code=422
+            )
+    try:
+        completion = await ctx.sandbox.complete(sid, name, via="page", session=session)
+    except Conflict:
+        raise Forbidden(
+            f"this outcome form was already used: the session is {session.status.value}"
+        ) from None
+    return await respond(request, provider, completion)
+
+
+def hosted_routes(provider: WebProvider) -> list[BaseRoute]:
+    """The page and outcome routes for `provider`, to mount under `/<provider.name>` (the
+    app's `HostedFront` serves the same two handlers without the router in between)."""
+
+    async def page_route(request: Request) -> Response:
+        return await page(request, provider)
+
+    async def outcome_route(request: Request) -> Response:
+        return await outcome(request, provider)
 
     return [
-        Route("/s/{session_id}", page, methods=["GET"], name="hosted"),
-        Route("/s/{session_id}/outcome", outcome, methods=["POST"], name="outcome"),
+        Route("/s/{session_id}", page_route, methods=["GET"], name="hosted"),
+        Route("/s/{session_id}/outcome", outcome_route, methods=["POST"], name="outcome"),
     ]
 
 
@@ -152,10 +163,20 @@ async def show(
     problem: str | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
+    reload_tag: str | None = None,
 ) -> Response:
-    """Render the provider's hosted page for an open session."""
+    """Render the provider's hosted page for an open session.
+
+    The plain page (no problem, no submitted form) is kept per session state (`page_cache`)
+    and answered with its `ETag`; `reload_tag` (the request's `If-None-Match`) equal to it
+    gets a 304."""
     ctx = context(request)
     settings = await ctx.sandbox.settings(provider.name)
+    plain = problem is None and not form and status_code == 200
+    if plain:
+        cached = ctx.pages.get(session, ctx.base_url(request), settings)
+        if cached is not None:
+            return cached.response(reload_tag)
     values = _session_values(request, session) | {
         "choices_panel": choices_panel(ctx, provider),
         "form_token": ctx.tokens.sign(Purpose.OUTCOME_FORM, [session.id, session.form_nonce]),
@@ -166,4 +187,7 @@ async def show(
     values |= provider.page_context(session, settings)
     # Form fields as the page shows them: the provider's prefill, then what was just submitted.
     values["fields"] = {**values.get("prefill", {}), **(form or {})}
-    return render(request, provider.page_template, values, status_code)
+    if not plain:
+        return render(request, provider.page_template, values, status_code)
+    html = render_html(request, provider.page_template, values)
+    return ctx.pages.put(session, ctx.base_url(request), settings, html).response(reload_tag)

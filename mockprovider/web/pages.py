@@ -23,9 +23,20 @@ def render(
 ) -> Response:
     """Render a template straight from the Jinja environment (Starlette's TemplateResponse
     adds a context processor pass and `url_for` we do not use, on every hosted page)."""
+    return HTMLResponse(render_html(request, template, values), status_code=status_code)
+
+
+def render_html(request: Request, template: str, values: Mapping[str, Any]) -> str:
+    """The page `render` answers with, as text."""
     ctx = context(request)
-    html = ctx.templates.get_template(template).render(base_url=ctx.base_url(request), **values)
-    return HTMLResponse(html, status_code=status_code)
+    return ctx.templates.get_template(template).render(base_url=ctx.base_url(request), **values)
+
+
+def query_value(request: Request, name: str) -> str:
+    """`request.query_params.get(name, "")` (the last value wins, as there) without building
+    the whole multi-dict: the hosted page reads one parameter on every load."""
+    query: str = request.scope.get("query_string", b"").decode("latin-1")
+    return dict(parse_qsl(query, keep_blank_values=True)).get(name, "")
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -637,3 +637,17 @@ async def test_run_forever_keeps_a_sessions_order_across_claims(
     await wait_until(lambda: gate.sent("s1") == ["1", "2"], timeout=5.0)
     await wait_until(lambda: not sender._lanes)
     await stop(task)
+
+
+async def test_run_forever_stops_when_cancelled_as_it_is_woken(store: MemoryStore) -> None:
+    """The lifespan's shutdown cancels the loop; a wake-up landing in the same moment (a send
+    just finished) must not swallow that cancel, or the server never stops."""
+    sender = make_dispatcher(store, FrozenClock(T0), Receiver().client(), idle_poll=30.0)
+    task = asyncio.create_task(sender.run_forever())
+    for _ in range(5):
+        await asyncio.sleep(0)  # into its wait for a wake-up
+    sender.wake()
+    task.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=2.0)

@@ -77,3 +77,18 @@ def test_same_secret_in_a_new_signer_verifies() -> None:
     """Tokens survive a restart (the secret is kept in the store, the signer is rebuilt)."""
     token = TokenSigner(SECRET).sign(Purpose.OUTCOME_FORM, ["sess_1", "n"])
     assert TokenSigner(SECRET).verify(Purpose.OUTCOME_FORM, token) == ["sess_1", "n"]
+
+
+def test_a_token_verified_before_still_gives_a_fresh_value_and_its_forgeries_still_fail() -> None:
+    signer = TokenSigner(SECRET)
+    token = signer.sign(Purpose.OUTCOME_FORM, ["sess_1", "nonce-1"])
+    first = signer.verify(Purpose.OUTCOME_FORM, token)
+    first.append("changed by a caller")
+
+    assert signer.verify(Purpose.OUTCOME_FORM, token) == ["sess_1", "nonce-1"]
+    with pytest.raises(Forbidden, match="bad token"):
+        signer.verify(Purpose.OUTCOME_FORM, _flip_last_char(token))
+    with pytest.raises(Forbidden, match="bad token"):
+        signer.verify(Purpose.HOSTED_PAGE, token)
+    with pytest.raises(Forbidden, match="bad token"):
+        TokenSigner("another-secret").verify(Purpose.OUTCOME_FORM, token)

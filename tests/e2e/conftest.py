@@ -51,10 +51,19 @@ def hooks() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="module")
-def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def http_server() -> str | None:
+    """The `--server` the module's sandbox runs on: None is `serve`'s default. Modules whose
+    flows must pass on every server override it with `params=HTTP_SERVERS`."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def module_server(
+    tmp_path_factory: pytest.TempPathFactory, http_server: str | None
+) -> Iterator[ServerProcess]:
     """One `mockprovider serve` on a SQLite file for the whole module."""
     workdir = tmp_path_factory.mktemp("server")
-    server = ServerProcess(workdir, store=f"sqlite:{workdir / 'state.db'}")
+    server = ServerProcess(workdir, store=f"sqlite:{workdir / 'state.db'}", http_server=http_server)
     server.start()
     yield server
     server.stop()

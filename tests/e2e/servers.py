@@ -165,8 +165,10 @@ class ServerProcess:
     """`mockprovider serve` in a subprocess on a free port; its output goes to `log_path`.
 
     `command` is the program to run (default: this interpreter with `-m mockprovider`), `store`
-    is passed as `--store`. `ready_lines` > 0 also waits for that many "Application startup
-    complete." lines (one per worker; needs `--log-level info`).
+    is passed as `--store`, `http_server` (if given) as `--server`. `ready_lines` > 0 also
+    waits, under uvicorn, for that many "Application startup complete." lines (one per worker;
+    needs `--log-level info`); a granian worker accepts connections only after its lifespan
+    startup, so there the health check is enough.
     """
 
     #: Every instance ever started, so a failing test can show the logs (see conftest.py).
@@ -182,10 +184,12 @@ class ServerProcess:
         env: Mapping[str, str] | None = None,
         name: str = "server",
         ready_lines: int = 0,
+        http_server: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.store = store
-        self.args = list(args)
+        self.http_server = http_server
+        self.args = list(args) + (["--server", http_server] if http_server else [])
         self.command = list(command or [sys.executable, "-m", "mockprovider"])
         self.env = dict(env) if env is not None else None
         self.name = name
@@ -271,7 +275,7 @@ class ServerProcess:
             return False
         if response.status_code != 200:
             return False
-        if self.ready_lines:
+        if self.ready_lines and self.http_server == "uvicorn":
             ready = self._this_start_log().count("Application startup complete.")
             return ready >= self.ready_lines
         return True
@@ -300,7 +304,7 @@ class ServerProcess:
         return process.returncode
 
     def worker_pids(self) -> set[int]:
-        """The processes serving requests: uvicorn's workers, or the server itself."""
+        """The processes serving requests: the server's workers, or the server itself."""
         assert self.process is not None
         children = _children(self.process.pid)
         return children or {self.process.pid}

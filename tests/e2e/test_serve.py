@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import signal
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,11 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from mockprovider.config import HTTP_SERVERS
 from mockprovider.providers.topiic.settings import SANDBOX_PLAN, SANDBOX_SECRET
 from tests.e2e.servers import (
     Received,
     ServerProcess,
     WebhookReceiver,
+    free_port,
     link_for,
     verify_topiic_signature,
     wait_until,
@@ -27,6 +31,14 @@ from tests.e2e.servers import (
 from tests.support import HostedForm, parse_form
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=HTTP_SERVERS)
+def http_server(request: pytest.FixtureRequest) -> str:
+    """The core flows run on each HTTP server `serve` offers (the other modules on the
+    default one)."""
+    server: str = request.param
+    return server
 
 
 @dataclass(frozen=True)
@@ -282,3 +294,33 @@ def test_a_failed_webhook_is_retried_with_the_same_event_id_after_30_s(
     delivered = server.wait_for_delivery(checkout.session_id, lambda d: d["status"] != "pending")
     assert delivered["status"] == "delivered"
     assert [a["status_code"] for a in delivered["attempts"]] == [500, 200]
+
+
+def test_sigterm_stops_the_server_promptly_while_webhooks_keep_failing(
+    server: ServerProcess, hooks: WebhookReceiver
+) -> None:
+    """Graceful stop with the dispatcher busy: every delivery is refused and retried. (The race
+    that once hung granian's shutdown here, a cancel lost in `wait_for`, is pinned down by
+    tests/core/test_dispatcher.py::test_run_forever_stops_when_cancelled_as_it_is_woken.)"""
+    server.set_webhook_url(f"http://127.0.0.1:{free_port()}/nobody-listens")
+
+    def complete(_: int) -> None:
+        with server.client() as http:
+            for _ in range(25):
+                entry = http.get(link_for(server, hooks))
+                assert entry.status_code == 303, entry.text
+                session_id = urlsplit(entry.headers["location"]).path.rsplit("/", 1)[-1]
+                path = f"/_sandbox/sessions/{session_id}/outcome"
+                done = http.post(path, json={"outcome": "success"})
+                assert done.status_code == 200, done.text
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(complete, range(8)))
+    assert server.process is not None
+    process = server.process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(server.explain("serve did not stop within 8 s of SIGTERM")) from None
+    server.stop()  # the fixture's bookkeeping (and any worker left, if one was)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from mockprovider.config import HTTP_SERVERS
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET
 from tests.e2e.servers import (
     ServerProcess,
@@ -28,16 +29,20 @@ SESSIONS = 40
 OUTCOMES = ("success", "user_abort", "capture_failure", "expiry")
 
 
-@pytest.fixture
-def workers(tmp_path: Path, hooks: WebhookReceiver) -> Iterator[ServerProcess]:
+@pytest.fixture(params=HTTP_SERVERS)
+def workers(
+    tmp_path: Path, hooks: WebhookReceiver, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
     server = ServerProcess(
         tmp_path,
         store=f"sqlite:{tmp_path / 'state.db'}",
         args=["--workers", "2", "--log-level", "info"],
         name="workers",
         ready_lines=2,  # both workers finished their lifespan startup
+        http_server=request.param,
     )
     server.start()
+    hooks.clear()  # the receiver is the module's: drop the other server's webhooks
     try:
         server.set_webhook_url(hooks.hook_url)
         yield server

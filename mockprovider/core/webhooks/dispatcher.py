@@ -208,8 +208,11 @@ class Dispatcher:
                     raise
                 except Exception:  # a store hiccup must not kill the loop; the outbox keeps it
                     log.exception("webhook dispatcher pass failed; retrying")
+                # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancel that arrives
+                # as the wake-up does, and the lifespan's shutdown then waits for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
         finally:
             for task in sending:  # their leases lapse and the work is claimed again later
                 task.cancel()
