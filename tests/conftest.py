@@ -15,8 +15,15 @@ from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.webhooks.dispatcher import Dispatcher
+from tests.e2e.servers import Figures
 from tests.redis_server import redis_server
 from tests.support import RECEIVER, SANDBOX, T0, Receiver
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The end-of-run "end-to-end figures" summary (here, not in tests/e2e/conftest.py: under
+    pytest-xdist only this conftest is loaded by the process that prints the summary)."""
+    config.pluginmanager.register(Figures(), "mockprovider-end-to-end-figures")
 
 
 @pytest.fixture

@@ -38,8 +38,8 @@ T = TypeVar("T")
 #: How long a server may take to answer its health check (it normally takes well under 1 s).
 START_TIMEOUT = 20.0
 LOG_TAIL = 6000
-#: Lines a test adds for the end-of-run summary (printed by tests/e2e/conftest.py).
-SUMMARY = pytest.StashKey[list[str]]()
+#: The `user_properties` name of a line a test adds for the end-of-run summary (see `Figures`).
+FIGURE = "end-to-end figure"
 
 
 def wait_until(
@@ -67,6 +67,26 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class Figures:
+    """The "end-to-end figures" summary: every `(FIGURE, line)` a test put in its
+    `request.node.user_properties`, printed at the end of the run (registered by
+    tests/conftest.py). Read from the test reports, so under pytest-xdist the workers' lines
+    reach the summary the controller prints."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":  # each phase's report carries all properties so far
+            self.lines += [str(value) for name, value in report.user_properties if name == FIGURE]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.lines:
+            terminalreporter.section("end-to-end figures")
+            for line in self.lines:
+                terminalreporter.write_line(line)
 
 
 # -- webhook receiver ---------------------------------------------------------------------------
