@@ -289,8 +289,8 @@ class ServerProcess:
             response = probe.get(f"{self.base_url}/_sandbox/health")
         except httpx.HTTPError:
             return False
-        if response.status_code != 200:
-            return False
+        if response.status_code != 200 or not listens(self.process.pid, self.port):
+            return False  # not up yet, or another process won the port (ours then exits)
         if self.ready_lines:
             ready = self._this_start_log().count("Application startup complete.")
             return ready >= self.ready_lines
@@ -429,6 +429,20 @@ def _children(pid: int) -> set[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.add(int(entry.name))
     return found
+
+
+def listens(pid: int, port: int) -> bool:
+    """True when process `pid` (or a child of it, e.g. a uvicorn worker) holds the socket
+    listening on TCP `port`. With parallel test runs a free port can be taken by another
+    worker's server between choosing and binding it; an answer from that one does not count."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # LISTEN
+                    inodes.add(int(fields[9]))
+    return any(inodes & _socket_inodes(p) for p in {pid, *_children(pid)})
 
 
 def _server_socket_inode(server_port: int, client_port: int) -> int | None:
