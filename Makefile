@@ -8,6 +8,12 @@ DEVSTAMP := $(VENV)/.installed-dev
 # tests/providers/test_gigs_reads.py as an outside check of the subscription and user shapes.
 GIGSVENV ?= .venv-gigs
 GIGSSTAMP := $(GIGSVENV)/.installed
+# pytest in parallel (pytest-xdist): one worker per core (CI has 2). worksteal hands each worker
+# a contiguous half and moves tests only when one runs dry, so a module's shared server or
+# browser is mostly built once; loadscope/loadgroup key tests by node id, and schemathesis gives
+# all of an operation test's cases the same id (they would silently run one case).
+# `make pytest PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 .PHONY: serve test lint typecheck pytest bench screenshots clean
 
@@ -39,7 +45,7 @@ typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
 
 pytest: $(DEVSTAMP) $(GIGSSTAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -4,6 +4,7 @@ client over the ASGI transport, and a receiver that captures webhooks."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +16,25 @@ from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.webhooks.dispatcher import Dispatcher
+from tests.e2e.servers import Figures
 from tests.redis_server import redis_server
 from tests.support import RECEIVER, SANDBOX, T0, Receiver
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The end-of-run "end-to-end figures" summary (here, not in tests/e2e/conftest.py: under
+    pytest-xdist only this conftest is loaded by the process that prints the summary)."""
+    config.pluginmanager.register(Figures(), "mockprovider-end-to-end-figures")
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown to a run without xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist worksteal` (`make test`) cuts the test list only between modules."""
+    if config.getvalue("dist") != "worksteal":
+        return None
+    from tests.xdist_modules import ModuleWorkStealing
+
+    return ModuleWorkStealing(config, log)
 
 
 @pytest.fixture

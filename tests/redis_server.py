@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import free_port, wait_until
+from tests.e2e.servers import free_port, listens, wait_until
 
 START_TIMEOUT = 10.0
 
@@ -45,8 +45,9 @@ def _pong(port: int) -> bool:
 
 
 def _started(process: subprocess.Popen[bytes], port: int) -> bool:
-    """True once the server answers PING, or has exited (a port taken: try another)."""
-    return process.poll() is not None or _pong(port)
+    """True once the server answers PING on a port it holds itself, or has exited (a port
+    taken, e.g. by another xdist worker's server: try another)."""
+    return process.poll() is not None or (_pong(port) and listens(process.pid, port))
 
 
 @contextlib.contextmanager

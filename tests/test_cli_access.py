@@ -22,11 +22,15 @@ EVERYWHERE = "0.0.0.0"  # noqa: S104 (the address serve must refuse)
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """`uvicorn.run` replaced: what serve would have served with, instead of serving."""
-    import uvicorn
+    """The HTTP server replaced: what serve would have served with, instead of serving."""
+    from mockprovider.app import serving
 
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+
+    def record(config: Any, scenarios: Any, **options: Any) -> None:
+        calls.append({"host": config.host, "port": config.port, **options})
+
+    monkeypatch.setattr(serving, "serve", record)
     return calls
 
 

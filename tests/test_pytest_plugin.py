@@ -8,6 +8,7 @@ checks the outcome and output of its own inner file."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -184,14 +185,16 @@ INNER["test_readme"] = "\n\n".join(readme_examples())
 OUTCOME = re.compile(r"^(test_\w+\.py::\S+) (PASSED|FAILED|ERROR|SKIPPED)", re.M)
 
 
-#: A user's run: no configuration file, only pytest and mockprovider's plugin (this venv's
-#: pytest-asyncio, a dev tool here, would add its own warning about its unset loop scope),
-#: every deprecation an error and leaked sockets shown (as `python -X dev` would).
+#: A user's run: no configuration file, only pytest and mockprovider's plugin, named by its
+#: `pytest11` entry point (plugin autoloading is off, see `inner`: this venv's dev tools such
+#: as pytest-asyncio, schemathesis, hypothesis and xdist would add their start-up time and
+#: their own warnings), every deprecation an error and leaked sockets shown (as `python -X dev`
+#: would).
 USERS_RUN = (
     "-p",
-    "no:cacheprovider",
+    "mockprovider",
     "-p",
-    "no:asyncio",
+    "no:cacheprovider",
     "-W",
     "error::DeprecationWarning",
     "-W",
@@ -212,7 +215,11 @@ def inner(pytester: pytest.Pytester, runs: dict[str, pytest.RunResult]) -> pytes
     if "all" not in runs:
         pytester.makeconftest(CONFTEST)
         pytester.makepyfile(**INNER)
-        runs["all"] = pytester.runpytest_subprocess("-v", *USERS_RUN)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+            for name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:
+                env.delenv(name)  # set in this suite's xdist workers; a user's run has none
+            runs["all"] = pytester.runpytest_subprocess("-v", *USERS_RUN)
     return runs["all"]
 
 

@@ -10,16 +10,7 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from tests.e2e.servers import SUMMARY, ServerProcess, WebhookReceiver
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print what tests reported for the summary (e.g. the crash test's duplicate counts)."""
-    lines = terminalreporter.config.stash.get(SUMMARY, [])
-    if lines:
-        terminalreporter.section("end-to-end figures")
-        for line in lines:
-            terminalreporter.write_line(line)
+from tests.e2e.servers import ServerProcess, WebhookReceiver
 
 
 @pytest.hookimpl(wrapper=True)

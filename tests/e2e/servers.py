@@ -38,8 +38,8 @@ T = TypeVar("T")
 #: How long a server may take to answer its health check (it normally takes well under 1 s).
 START_TIMEOUT = 20.0
 LOG_TAIL = 6000
-#: Lines a test adds for the end-of-run summary (printed by tests/e2e/conftest.py).
-SUMMARY = pytest.StashKey[list[str]]()
+#: The `user_properties` name of a line a test adds for the end-of-run summary (see `Figures`).
+FIGURE = "end-to-end figure"
 
 
 def wait_until(
@@ -67,6 +67,26 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class Figures:
+    """The "end-to-end figures" summary: every `(FIGURE, line)` a test put in its
+    `request.node.user_properties`, printed at the end of the run (registered by
+    tests/conftest.py). Read from the test reports, so under pytest-xdist the workers' lines
+    reach the summary the controller prints."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":  # each phase's report carries all properties so far
+            self.lines += [str(value) for name, value in report.user_properties if name == FIGURE]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.lines:
+            terminalreporter.section("end-to-end figures")
+            for line in self.lines:
+                terminalreporter.write_line(line)
 
 
 # -- webhook receiver ---------------------------------------------------------------------------
@@ -273,8 +293,8 @@ class ServerProcess:
             response = probe.get(f"{self.base_url}/_sandbox/health")
         except httpx.HTTPError:
             return False
-        if response.status_code != 200:
-            return False
+        if response.status_code != 200 or not listens(self.process.pid, self.port):
+            return False  # not up yet, or another process won the port (ours then exits)
         if self.ready_lines and self.http_server == "uvicorn":
             ready = self._this_start_log().count("Application startup complete.")
             return ready >= self.ready_lines
@@ -413,6 +433,20 @@ def _children(pid: int) -> set[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.add(int(entry.name))
     return found
+
+
+def listens(pid: int, port: int) -> bool:
+    """True when process `pid` (or a child of it, e.g. a uvicorn worker) holds the socket
+    listening on TCP `port`. With parallel test runs a free port can be taken by another
+    worker's server between choosing and binding it; an answer from that one does not count."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # LISTEN
+                    inodes.add(int(fields[9]))
+    return any(inodes & _socket_inodes(p) for p in {pid, *_children(pid)})
 
 
 def _server_socket_inode(server_port: int, client_port: int) -> int | None:

@@ -23,7 +23,7 @@ import pytest
 
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET
 from tests.e2e.servers import (
-    SUMMARY,
+    FIGURE,
     Received,
     ServerProcess,
     WebhookReceiver,
@@ -155,4 +155,4 @@ def test_every_webhook_survives_kill_9_mid_delivery(
         f"{time.monotonic() - started:.1f} s"
     )
     print(f"\n{summary}")
-    request.config.stash.setdefault(SUMMARY, []).append(summary)
+    request.node.user_properties.append((FIGURE, summary))
