@@ -8,8 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from mockprovider.errors import Conflict, InvalidInput
 from mockprovider.storage.factory import open_store
 from mockprovider.storage.sqlite import SQLiteStore
 from tests.storage.test_store_contract import make_delivery, make_session
+from tests.support import wait_until
 
 
 @pytest.fixture
@@ -223,13 +223,6 @@ async def test_without_group_commit_each_write_commits_alone(tmp_path: Path) -> 
         await store.close()
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.001)
-
-
 async def test_a_write_waits_for_another_process_s_lock_without_blocking_reads(
     store: SQLiteStore,
 ) -> None:
@@ -242,7 +235,7 @@ async def test_a_write_waits_for_another_process_s_lock_without_blocking_reads(
         finish = asyncio.create_task(
             store.finish_session(done, expected=SessionStatus.CREATED, deliveries=[])
         )
-        await wait_for(lambda: store.batches.waiting)
+        await wait_until(lambda: store.batches.waiting, interval=0.001)
         assert await store.get_session("s1") == make_session("s1")  # the loop still serves
         assert not finish.done()
         other.execute("COMMIT")
