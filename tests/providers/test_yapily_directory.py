@@ -105,6 +105,13 @@ async def test_a_user_or_auth_request_with_a_mistyped_field_is_refused(
     assert user.status_code == 400, user.text
     assert user.json()["error"]["message"] == "vopOptOut must be a boolean"
     assert (await client.get("/yapily/users?filter[applicationUserId]=vop", auth=AUTH)).json() == []
+    for reference in [None, 7]:
+        user = await client.post(
+            "/yapily/users", json={"applicationUserId": "ref", "referenceId": reference}, auth=AUTH
+        )
+        assert user.status_code == 400, user.text
+        assert user.json()["error"]["message"] == "referenceId must be a string"
+    assert (await client.get("/yapily/users?filter[applicationUserId]=ref", auth=AUTH)).json() == []
     for bad in ["", None, "not-a-uuid"]:
         made = await client.post(
             "/yapily/account-auth-requests",

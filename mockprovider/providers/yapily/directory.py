@@ -119,7 +119,7 @@ async def add_user(request: Request) -> Response:
     app_user, reference = body.get("applicationUserId"), body.get("referenceId")
     if not isinstance(app_user, str) or not app_user:
         raise errors.bad_request("applicationUserId is required")
-    if reference is not None and not isinstance(reference, str):
+    if "referenceId" in body and not isinstance(reference, str):  # null too, as the schema types it
         raise errors.bad_request("referenceId must be a string")
     if not isinstance(body.get("vopOptOut", False), bool):
         raise errors.bad_request("vopOptOut must be a boolean")
