@@ -334,12 +334,23 @@ class ServerProcess:
         /proc). Call it while the connection is still open."""
         stream = response.extensions["network_stream"]
         client_port = stream.get_extra_info("client_addr")[1]
-        inode = _server_socket_inode(self.port, client_port)
-        assert inode is not None, f"no server socket for client port {client_port}"
-        for pid in self.worker_pids():
-            if inode in _socket_inodes(pid):
-                return pid
-        raise AssertionError(f"no worker of {self.worker_pids()} holds socket {inode}")
+
+        def holder() -> int | None:
+            # Read again until it settles: /proc can list the connection before the accepting
+            # worker's descriptor shows (inode 0), and a loaded machine widens that moment.
+            inode = _server_socket_inode(self.port, client_port)
+            if not inode:
+                return None
+            return next((p for p in self.worker_pids() if inode in _socket_inodes(p)), None)
+
+        return wait_until(
+            holder,
+            timeout=5.0,
+            message=lambda: (
+                f"no worker of {self.worker_pids()} holds the server end of "
+                f"client port {client_port}"
+            ),
+        )
 
     def log(self) -> str:
         try:
