@@ -151,7 +151,9 @@ async def reset(request: Request) -> Response:
     forget_settings = (await _json_body(request)).get("settings", False)
     if not isinstance(forget_settings, bool):  # bool("false") would wipe them
         raise InvalidInput('settings must be true or false, as in {"settings": true}')
-    await context(request).sandbox.reset(settings=forget_settings)
+    ctx = context(request)
+    async with ctx.dispatcher.paused():  # no send of the old outbox lands after the answer
+        await ctx.sandbox.reset(settings=forget_settings)
     return JSONResponse({"status": "reset"})
 
 

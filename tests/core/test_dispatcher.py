@@ -651,3 +651,43 @@ async def test_run_forever_stops_when_cancelled_as_it_is_woken(store: MemoryStor
 
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=2.0)
+
+
+async def test_paused_cancels_the_sends_in_flight_and_claims_nothing_until_it_ends(
+    store: MemoryStore, clock: FrozenClock
+) -> None:
+    """What a reset relies on: once inside `paused()`, no send of the old outbox is still
+    running (the receiver's request was cancelled) and none starts until the block ends."""
+    started: list[str] = []
+    cancelled: list[str] = []
+    arrived: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        n = request.headers["X-N"]
+        started.append(n)
+        try:
+            if n == "1":
+                await asyncio.Event().wait()  # a receiver that never answers
+        except asyncio.CancelledError:
+            cancelled.append(n)
+            raise
+        arrived.append(n)
+        return httpx.Response(200)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    await store.enqueue([make_delivery(1)])
+    sender = make_dispatcher(store, clock, client, idle_poll=60.0)
+    task = asyncio.create_task(sender.run_forever())
+    await wait_until(lambda: started == ["1"])
+
+    async with sender.paused():
+        assert cancelled == ["1"]
+        await store.reset()
+        await store.enqueue([make_delivery(2, session="s2")])
+        sender.wake()
+        for _ in range(20):
+            await asyncio.sleep(0)  # the loop runs passes, but claims nothing
+        assert started == ["1"]
+    await wait_until(lambda: arrived == ["2"], timeout=5.0)
+    assert await store.get_delivery("dlv_1") is None  # the cancelled send wrote nothing back
+    await stop(task)

@@ -19,7 +19,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,9 @@ class Dispatcher:
         #: One lane per session with sends in flight: a session's later claim waits for its
         #: earlier one, so its events keep their order across claims (e.g. two flow steps).
         self._lanes: dict[str, _Lane] = {}
+        #: The sends `run_forever` has in flight, and whether `paused()` holds its claims.
+        self._sending: set[asyncio.Task[None]] = set()
+        self._paused = 0
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -101,6 +104,22 @@ class Dispatcher:
     def wake(self) -> None:
         """Ask the loop to look for due deliveries now (new ones queued, clock advanced)."""
         self._wake.set()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Claim nothing while the block runs, and first cancel the sends in flight and wait
+        for them to end: after a reset inside it, no attempt of the forgotten outbox reaches a
+        receiver or writes to the store (another process's dispatcher is not paused)."""
+        self._paused += 1
+        try:
+            in_flight = list(self._sending)
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+            yield
+        finally:
+            self._paused -= 1
+            self.wake()
 
     async def sandbox_now(self) -> float:
         return await self.time.now()
@@ -183,7 +202,7 @@ class Dispatcher:
         """Deliver until cancelled, as a pipeline: claim due work into free slots and claim
         again as each send finishes, so one slow receiver never holds the others back. Wakes on
         `wake()`, on a finished send, or every `idle_poll` seconds."""
-        sending: set[asyncio.Task[None]] = set()
+        sending = self._sending
         swept = -self.idle_poll  # monotonic time of the last housekeeping pass
 
         def finished(task: asyncio.Task[None]) -> None:
@@ -199,7 +218,7 @@ class Dispatcher:
                     if self.housekeeping is not None and time.monotonic() - swept >= self.idle_poll:
                         swept = time.monotonic()
                         await self.housekeeping()
-                    free = self.concurrency * 2 - len(sending)
+                    free = 0 if self._paused else self.concurrency * 2 - len(sending)
                     for group in await self._claim(free) if free > 0 else []:
                         task = asyncio.create_task(self._send_in_order(group))
                         sending.add(task)
