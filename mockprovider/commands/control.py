@@ -8,6 +8,7 @@ every command, and httpx takes tens of milliseconds to import.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_URL = "http://127.0.0.1:8600"
 #: Where `--admin-token` leaves its value for the `Control` made inside the command.
 META_KEY = "mockprovider.admin_token"
+#: Where `--tenant` leaves the tenant the command's `Control` acts on.
+TENANT_KEY = "mockprovider.tenant"
+#: A tenant's name, as the sandbox accepts it (TENANTS.md).
+TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class SandboxUnreachable(MockProviderError):
@@ -38,9 +43,42 @@ def _remember_token(ctx: click.Context, param: click.Parameter, value: str | Non
         ctx.meta[META_KEY] = value
 
 
+def tenant_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: `value` if it is a valid tenant name (or None), else a usage error."""
+    if value is not None and not TENANT_NAME.fullmatch(value):
+        raise click.BadParameter(
+            f"{value!r}: 1-40 lowercase letters, digits and '-', starting with a letter or digit",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
+def _remember_tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if tenant_name(ctx, param, value):
+        ctx.meta[TENANT_KEY] = value
+
+
 def url_option(func: F) -> F:
-    """`--url` (env `MOCKPROVIDER_URL`, default http://127.0.0.1:8600) and `--admin-token`
-    (env `MOCKPROVIDER_ADMIN_TOKEN`), which every `Control` made in the command sends."""
+    """`--url` (env `MOCKPROVIDER_URL`, default http://127.0.0.1:8600), `--admin-token`
+    (env `MOCKPROVIDER_ADMIN_TOKEN`), which every `Control` made in the command sends, and
+    `--tenant` (env `MOCKPROVIDER_TENANT`): the tenant those calls act on."""
+    tenant = click.option(
+        "--tenant",
+        envvar="MOCKPROVIDER_TENANT",
+        default=None,
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember_tenant,
+        help="Act on this tenant of a shared sandbox, under /_sandbox/tenants/NAME "
+        "(env MOCKPROVIDER_TENANT) [the default tenant].",
+    )
+    return tenant(admin_url_option(func))
+
+
+def admin_url_option(func: F) -> F:
+    """`--url` and `--admin-token` without `--tenant`: for commands on the sandbox as a whole
+    (`mockprovider tenants …`)."""
     option = click.option(
         "--url",
         envvar="MOCKPROVIDER_URL",
@@ -60,10 +98,10 @@ def url_option(func: F) -> F:
     return option(token(func))
 
 
-def _token_of_command() -> str | None:
+def _meta_of_command(key: str) -> str | None:
     ctx = click.get_current_context(silent=True)
-    token = ctx.meta.get(META_KEY) if ctx is not None else None
-    return str(token) if token else None
+    value = ctx.meta.get(key) if ctx is not None else None
+    return str(value) if value else None
 
 
 def one_line_errors(func: F) -> F:
@@ -82,13 +120,23 @@ def one_line_errors(func: F) -> F:
 
 class Control:
     """A client of `URL/_sandbox`; every failure becomes a `MockProviderError`. It sends
-    `token` (default: the command's `--admin-token`) as `Authorization: Bearer`."""
+    `token` (default: the command's `--admin-token`) as `Authorization: Bearer`, and with a
+    `tenant` (default: the command's `--tenant`) calls `URL/_sandbox/tenants/TENANT/…`."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0, token: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        token: str | None = None,
+        tenant: str | None = None,
+    ) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        self.token = token or _token_of_command()
+        self.token = token or _meta_of_command(META_KEY)
+        self.tenant = tenant or _meta_of_command(TENANT_KEY)
+        self.prefix = f"/_sandbox/tenants/{self.tenant}" if self.tenant else "/_sandbox"
         headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
         self._http = httpx.Client(timeout=timeout, headers=headers)
 
@@ -105,7 +153,7 @@ class Control:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = self._http.request(
-                method, f"{self.url}/_sandbox{path}", params=query, json=body
+                method, f"{self.url}{self.prefix}{path}", params=query, json=body
             )
         except httpx.ConnectError:
             raise SandboxUnreachable(
@@ -117,6 +165,16 @@ class Control:
             detail = str(exc) or type(exc).__name__
             raise SandboxUnreachable(f"{self.url} did not answer: {detail}") from None
         return self._answer(method, path, response)
+
+    @property
+    def api_url(self) -> str:
+        """Where the tenant's provider APIs and hosted pages are: `URL` or `URL/_t/TENANT`."""
+        return f"{self.url}/_t/{self.tenant}" if self.tenant else self.url
+
+    @property
+    def where(self) -> str:
+        """`URL`, or `URL (tenant T)`, for messages."""
+        return f"{self.url} (tenant {self.tenant})" if self.tenant else self.url
 
     def _answer(self, method: str, path: str, response: httpx.Response) -> Any:
         try:
@@ -143,7 +201,7 @@ class Control:
             )
         return (
             f"the sandbox at {self.url} refused the token given (--admin-token or "
-            f"MOCKPROVIDER_ADMIN_TOKEN) for /_sandbox{path}"
+            f"MOCKPROVIDER_ADMIN_TOKEN) for {self.prefix}{path}"
         )
 
     def close(self) -> None:

@@ -62,9 +62,11 @@ async def _start(
 ) -> str:
     import httpx  # not at the top: the CLI loads this module for every command
 
+    control = f"{httpx.URL(url).path.rstrip('/')}/_sandbox/"  # `/_t/T/_sandbox/` in a tenant
+
     async def control_token(request: httpx.Request) -> None:
         # The starter also reads the sandbox clock; provider calls keep their own credentials.
-        if token and request.url.path.startswith("/_sandbox/"):
+        if token and request.url.path.startswith(control):
             request.headers["authorization"] = f"Bearer {token}"
 
     try:
@@ -127,7 +129,7 @@ def trigger(
                 )
             settings["webhook_url"] = callback
         choice = _choice(control, provider, outcome, scenario)
-        started = _start(control.url, starters[provider], settings, control.token)
+        started = _start(control.api_url, starters[provider], settings, control.token)
         session_id = asyncio.run(started)
         click.echo(f"session   {session_id} ({provider}) created through the {provider} API")
         done = control.call("POST", f"/sessions/{session_id}/outcome", body=choice)

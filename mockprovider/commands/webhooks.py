@@ -130,7 +130,7 @@ def _follow(control: Control, params: Mapping[str, str | None], interval: float)
     """Remember what is there, then print every delivery whose status or attempts change."""
     found = control.call("GET", "/webhooks", params=params)["webhooks"]
     seen = {d["id"]: _state(d) for d in found}
-    click.echo(f"watching {control.url} for webhook deliveries (Ctrl-C to stop)", err=True)
+    click.echo(f"watching {control.where} for webhook deliveries (Ctrl-C to stop)", err=True)
     while True:
         time.sleep(interval)  # the poll interval: a new look every `interval` seconds
         for delivery in reversed(control.call("GET", "/webhooks", params=params)["webhooks"]):
