@@ -53,6 +53,17 @@ class InvalidInput(MockProviderError):
         self.valid = list(valid)
 
 
+class LimitExceeded(MockProviderError):
+    """A tenant's cap (stored sessions, queued webhook deliveries) is reached; nothing already
+    stored is touched. `retry_after` is a hint in seconds for the `Retry-After` header."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UnsafeURL(InvalidInput):
     """A callback/return URL the sandbox refuses to redirect to (javascript:, data:, CR/LF …)."""
 

@@ -65,6 +65,17 @@ class WebProvider(ProviderSpec, Protocol):
         method), 501 (an operation not imitated), and 429 / 5xx for a scenario's `api` faults,
         so integrators' error handling sees the real thing."""
 
+    async def tenant_credential(self, request: Request) -> str | None:
+        """The account identity an unprefixed request to this provider carries (project, client
+        id, key id …), read cheaply and NOT verified: it only picks the tenant whose settings
+        then verify the request. A body it reads must be read with `await request.body()`."""
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        """The identities `settings` claim, as `tenant_credential` would read them."""
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        """Settings giving a new tenant credentials of its own, in the provider's formats."""
+
 
 class BaseProvider:
     """Defaults for the optional parts of a provider."""
@@ -111,6 +122,15 @@ class BaseProvider:
         self, form: Mapping[str, str], name: str, settings: Mapping[str, Any]
     ) -> str | None:
         return None
+
+    async def tenant_credential(self, request: Request) -> str | None:
+        return None
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        return ()
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        return {}
 
 
 def with_params(
