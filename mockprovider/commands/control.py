@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mockprovider.errors import MockProviderError
+from mockprovider.errors import ConfigError, MockProviderError
 
 if TYPE_CHECKING:
     import httpx
@@ -105,12 +105,17 @@ def _meta_of_command(key: str) -> str | None:
 
 
 def one_line_errors(func: F) -> F:
-    """Print `error: …` on stderr and exit 1 instead of a traceback."""
+    """Print `error: …` on stderr and exit 1 instead of a traceback; a bad input file's
+    problems one `file:line: key: message` a line, and exit 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(2)
         except MockProviderError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)

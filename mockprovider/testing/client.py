@@ -18,7 +18,12 @@ POLL_INTERVAL = 0.02
 
 
 class ControlError(AssertionError):
-    """The control API refused a call: the method, path, status and the API's own message."""
+    """The control API refused a call: the method, path, status and the API's own message.
+    `status` is the HTTP status."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class SandboxClient:
@@ -27,7 +32,12 @@ class SandboxClient:
     reset, and `scenario` is the choice `complete()` makes when given none. `http` is an
     `httpx.Client` on the sandbox (it does not follow redirects), handy for provider APIs.
     `token` (the admin token, or a tenant's own) goes with every control-API call only, never
-    with `http`'s provider-API requests."""
+    with `http`'s provider-API requests.
+
+    With a `tenant`, everything acts on that tenant of a shared sandbox: control calls go to
+    `/_sandbox/tenants/TENANT/…`, `base_url(provider)` is `URL/_t/TENANT/<provider>` and `http`
+    has `URL/_t/TENANT` as its base URL. `create_tenant`, `tenants` and `delete_tenant` (the
+    admin token's routes) work from any client."""
 
     def __init__(
         self,
@@ -40,23 +50,38 @@ class SandboxClient:
         providers: Sequence[str] | None = None,
         webhook_providers: Sequence[str] | None = None,
         token: str | None = None,
+        tenant: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.tenant = tenant
         self._auth = {"authorization": f"Bearer {token}"} if token else {}
         self.receiver = receiver
         self.preset = {name: dict(values) for name, values in (preset or {}).items()}
         self.scenario = scenario
-        self.http = http or httpx.Client(base_url=self.url, timeout=10.0)
+        self.http = http or httpx.Client(base_url=self.api_url, timeout=10.0)
         self._providers = list(providers) if providers else None
         self._hookable = list(webhook_providers) if webhook_providers is not None else None
 
+    @property
+    def api_url(self) -> str:
+        """Where the provider APIs and hosted pages are: `URL`, or `URL/_t/TENANT`."""
+        return f"{self.url}/_t/{self.tenant}" if self.tenant else self.url
+
+    @property
+    def control_path(self) -> str:
+        """The control API's path: `/_sandbox`, or `/_sandbox/tenants/TENANT`."""
+        return f"/_sandbox/tenants/{self.tenant}" if self.tenant else "/_sandbox"
+
     # -- plumbing ---------------------------------------------------------------------------
     def call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """`method /_sandbox{path}` with a JSON body; the JSON answer, or `ControlError`."""
+        """`method /_sandbox{path}` (in a tenant: `/_sandbox/tenants/TENANT{path}`) with a
+        JSON body; the JSON answer, or `ControlError`."""
         __tracebackhide__ = True  # pytest shows the test's line, not this one
-        response = self.http.request(
-            method, f"{self.url}/_sandbox{path}", json=body, headers=self._auth
-        )
+        return self._request(method, f"{self.control_path}{path}", body)
+
+    def _request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        __tracebackhide__ = True
+        response = self.http.request(method, f"{self.url}{path}", json=body, headers=self._auth)
         if response.is_success:
             return response.json()
         try:
@@ -66,7 +91,8 @@ class SandboxClient:
                 message += f" (valid: {', '.join(map(str, error['valid']))})"
         except (ValueError, KeyError, TypeError):
             message = response.text[:300]
-        raise ControlError(f"{method} /_sandbox{path} → {response.status_code}: {message}")
+        status = response.status_code
+        raise ControlError(f"{method} {path} → {status}: {message}", status=status)
 
     def providers(self) -> list[str]:
         """The names of the providers this sandbox serves (asked once)."""
@@ -82,10 +108,44 @@ class SandboxClient:
         return list(self._hookable)
 
     def base_url(self, provider: str) -> str:
-        """Where your client should send `provider`'s traffic, e.g. `http://127.0.0.1:P/topiic`."""
+        """Where your client should send `provider`'s traffic, e.g. `http://127.0.0.1:P/topiic`
+        (in a tenant `http://127.0.0.1:P/_t/TENANT/topiic`)."""
         if provider not in self.providers():
             raise ValueError(f"no provider {provider!r}; this sandbox has {self.providers()}")
-        return f"{self.url}/{provider}"
+        return f"{self.api_url}/{provider}"
+
+    # -- tenants (the admin token's routes, whichever tenant this client is in) -------------
+    def create_tenant(
+        self,
+        name: str,
+        *,
+        token: str | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        shared_credentials: bool = False,
+        limits: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Create tenant `name`; the answer: `name`, `token` (generated when not given, shown
+        only here), each provider's credential `settings`, `limits`, `created_at`. With
+        `shared_credentials` and no settings it keeps the built-in sandbox credentials and is
+        reached only through its `/_t/NAME/` prefix (what parallel test runs need)."""
+        body: dict[str, Any] = {"name": name, "shared_credentials": shared_credentials}
+        if token is not None:
+            body["token"] = token
+        if settings is not None:
+            body["settings"] = {p: dict(v) for p, v in settings.items()}
+        if limits is not None:
+            body["limits"] = dict(limits)
+        made: dict[str, Any] = self._request("POST", "/_sandbox/tenants", body)
+        return made
+
+    def tenants(self) -> list[dict[str, Any]]:
+        """Every tenant (without tokens)."""
+        found: list[dict[str, Any]] = self._request("GET", "/_sandbox/tenants")["tenants"]
+        return found
+
+    def delete_tenant(self, name: str) -> None:
+        """Delete tenant `name` with its sessions, deliveries, settings and token."""
+        self._request("DELETE", f"/_sandbox/tenants/{name}")
 
     # -- the control API --------------------------------------------------------------------
     def reset(self) -> None:
