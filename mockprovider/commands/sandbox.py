@@ -20,7 +20,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @click.command()
