@@ -38,6 +38,7 @@ def load_settings(path: Path) -> dict[str, dict[str, Any]]:
         for key, problem in check_values(name, declared[name], values.value):
             problems.add(values.key_line(key), ys.join_key(name, key), problem)
         settings[name] = values.value
+    problems.items.sort(key=lambda p: p.line)  # file order, as the config file's check
     problems.raise_if_any()
     return settings
 
