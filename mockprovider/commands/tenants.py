@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,17 @@ def list_(as_json: bool, url: str) -> None:
 
 
 def tenant_cells(tenant: Mapping[str, Any]) -> list[str]:
-    """name, created_at, `shared`/`own` credentials, `sessions≤N deliveries≤M`."""
+    """name, creation time, `shared`/`own` credentials (or `the default tenant`), limits."""
     limits = tenant.get("limits") or {}
     caps = " ".join(f"{k}≤{v}" for k, v in limits.items() if v is not None) or "no limits"
-    return [
-        str(tenant.get("name")),
-        str(tenant.get("created_at") or "-"),
-        "shared credentials" if tenant.get("shared_credentials") else "own credentials",
-        caps,
-    ]
+    created = tenant.get("created_at")
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        created = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if tenant.get("default"):
+        kind = "the default tenant"
+    else:
+        kind = "shared credentials" if tenant.get("shared_credentials") else "own credentials"
+    return [str(tenant.get("name")), str(created or "-"), kind, caps]
 
 
 @tenants.command("delete")

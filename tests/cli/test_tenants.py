@@ -163,8 +163,9 @@ def test_without_the_admin_token_it_says_how_to_give_it(fake: FakeSandbox) -> No
 
 
 def test_list_prints_one_line_per_tenant(fake: FakeSandbox) -> None:
-    shared = {"name": "ci-7", "shared_credentials": True, "limits": {}, "created_at": "-"}
-    listed = [{k: v for k, v in MADE.items() if k != "token"}, shared]
+    default = {"name": "default", "shared_credentials": False, "default": True}
+    shared = {"name": "ci-7", "shared_credentials": True, "limits": {}, "created_at": 1796274000}
+    listed = [default, {k: v for k, v in MADE.items() if k != "token"}, shared]
     fake.route("GET", "/_sandbox/tenants", {"tenants": listed})
 
     result = run("tenants", "list", "--url", fake.url, env={"MOCKPROVIDER_ADMIN_TOKEN": ADMIN})
@@ -172,12 +173,16 @@ def test_list_prints_one_line_per_tenant(fake: FakeSandbox) -> None:
     assert result.exit_code == 0, result.output
     assert fake.lines() == ["GET /_sandbox/tenants"]
     assert fake.seen()[0].headers["authorization"] == f"Bearer {ADMIN}"
-    first, second = result.stdout.splitlines()
-    assert first.split("  ")[0:2] == ["acme", "2026-12-03T05:00:00Z"]
-    assert "own credentials" in first
-    assert "sessions≤10000 deliveries≤50000" in first
-    assert "shared credentials" in second
-    assert "no limits" in second
+    default_line, first, second = (line.split("  ") for line in result.stdout.splitlines())
+    assert [cell.strip() for cell in default_line if cell] == [
+        "default", "-", "the default tenant", "no limits",
+    ]  # fmt: skip
+    assert [cell.strip() for cell in first if cell] == [
+        "acme", "2026-12-03T05:00:00Z", "own credentials", "sessions≤10000 deliveries≤50000",
+    ]  # fmt: skip
+    assert [cell.strip() for cell in second if cell] == [
+        "ci-7", "2026-12-03T05:00:00Z", "shared credentials", "no limits",
+    ]  # fmt: skip
 
 
 def test_list_of_none_says_so(fake: FakeSandbox) -> None:
