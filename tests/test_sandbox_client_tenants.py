@@ -145,7 +145,8 @@ def test_a_shared_sandbox_makes_and_removes_tenants(
 
 def test_a_shared_sandbox_says_what_is_wrong(server: LiveServer) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(ControlError, match=re.escape(f"no mockprovider sandbox answers at {nowhere}")):
+    unreachable = re.escape(f"no mockprovider sandbox answers at {nowhere}")
+    with pytest.raises(ControlError, match=unreachable):
         SharedSandbox(nowhere, ADMIN).connect()
     with pytest.raises(ControlError, match=r"wants its admin token .*MOCKPROVIDER_ADMIN_TOKEN"):
         SharedSandbox(server.url).connect()
