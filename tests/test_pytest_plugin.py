@@ -171,6 +171,13 @@ def test_errors(mockprovider, open_checkout):
         mockprovider.base_url("stripe")
 """,
 }
+INNER["test_default_tenant"] = """
+def test_the_plugins_own_server_is_the_default_tenant(mockprovider, mockprovider_tenant):
+    assert mockprovider_tenant == "default"
+    assert mockprovider.tenant is None
+    assert mockprovider.base_url("topiic") == mockprovider.url + "/topiic"
+    assert mockprovider.call("GET", "/clock")["offset"] == 0
+"""
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -301,6 +308,14 @@ def test_advance_expires_a_session(inner: pytest.RunResult) -> None:
 
 def test_control_errors_say_what_the_api_said(inner: pytest.RunResult) -> None:
     assert outcomes(inner, "test_errors") == {"test_errors": "PASSED"}, inner.stdout.str()
+
+
+def test_without_a_shared_sandbox_the_tests_use_the_default_tenant(
+    inner: pytest.RunResult,
+) -> None:
+    assert outcomes(inner, "test_default_tenant") == {
+        "test_the_plugins_own_server_is_the_default_tenant": "PASSED"
+    }, inner.stdout.str()
 
 
 def test_the_readme_examples_pass_for_every_provider(inner: pytest.RunResult) -> None:

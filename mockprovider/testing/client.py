@@ -266,3 +266,9 @@ class SandboxClient:
 
     def close(self) -> None:
         self.http.close()
+
+    def __enter__(self) -> SandboxClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
