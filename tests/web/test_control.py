@@ -23,6 +23,7 @@ from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.core.webhooks.messages import Delivery
 from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
+from mockprovider.app.tenant_routes import tenant_routes
 from mockprovider.web.control import control_routes
 from mockprovider.web.inbox import inbox_routes
 from tests.support import (
@@ -680,7 +681,8 @@ async def test_wrong_method_is_a_405_json_error(client: httpx.AsyncClient) -> No
 
 def _route_operations() -> set[tuple[str, str]]:
     found = set()
-    for route in control_routes() + inbox_routes():
+    management = [r for r in tenant_routes([]) if isinstance(r, Route)]
+    for route in control_routes() + inbox_routes() + management:
         assert isinstance(route, Route)
         path = "/_sandbox" + route.path.replace(":path}", "}")
         for method in route.methods or ():
