@@ -34,9 +34,7 @@ async def guarded() -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as http:
             for name, token in TOKENS.items():
                 body = {"name": name, "token": token, "shared_credentials": True}
-                created = await http.post(
-                    "/_sandbox/tenants", json=body, headers=_auth(ADMIN)
-                )
+                created = await http.post("/_sandbox/tenants", json=body, headers=_auth(ADMIN))
                 assert created.status_code == 201, created.text
             yield http
 
@@ -116,10 +114,9 @@ async def test_a_tenants_provider_paths_keep_the_providers_own_auth(
 async def test_a_tenants_dashboard_asks_a_browser_to_sign_in(guarded: httpx.AsyncClient) -> None:
     html = {"accept": "text/html"}
     refused = await guarded.get("/_t/acme/_sandbox/", headers=html)
-    assert refused.status_code == 401 and "<form" in refused.text
-    other = await guarded.get(
-        "/_t/acme/_sandbox/", headers={**html, **_auth(TOKENS["globex"])}
-    )
+    assert refused.status_code == 401
+    assert "<form" in refused.text
+    other = await guarded.get("/_t/acme/_sandbox/", headers={**html, **_auth(TOKENS["globex"])})
     assert other.status_code == 401
     own = await guarded.get("/_t/acme/_sandbox/", headers={**html, **_auth(TOKENS["acme"])})
     assert own.status_code == 200

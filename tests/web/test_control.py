@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from starlette.routing import Route
 
 from mockprovider.app.registry import all_providers
+from mockprovider.app.tenant_routes import tenant_routes
 from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import schema as scenario_schema
@@ -23,7 +24,6 @@ from mockprovider.core.webhooks.dispatcher import Dispatcher
 from mockprovider.core.webhooks.messages import Delivery
 from mockprovider.providers.topiic.events import signature
 from mockprovider.providers.topiic.settings import SANDBOX_SECRET, SETTINGS
-from mockprovider.app.tenant_routes import tenant_routes
 from mockprovider.web.control import control_routes
 from mockprovider.web.inbox import inbox_routes
 from tests.support import (
