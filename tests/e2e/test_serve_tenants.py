@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.servers import ServerProcess, WebhookReceiver, wait_until
+from tests.e2e.servers import Received, ServerProcess, WebhookReceiver, wait_until
 from tests.support import parse_form, topiic_link
 
 pytestmark = pytest.mark.slow
@@ -64,13 +64,16 @@ def _run_both(first: ServerProcess, second: ServerProcess) -> dict[str, set[str]
     return {name: {i for (n, _), i in zip(jobs, ids, strict=True) if n == name} for name in TENANTS}
 
 
+def _at(path: str) -> Callable[[Received], bool]:
+    return lambda received: received.path == path
+
+
 def _check_isolated(
     server: ServerProcess, hooks: WebhookReceiver, made: dict[str, set[str]]
 ) -> None:
     for name in TENANTS:
         assert _sessions(server, name) == made[name]
-        path = f"/hooks/{name}"
-        arrived = hooks.wait_for(len(OUTCOMES), where=lambda r, p=path: r.path == p)
+        arrived = hooks.wait_for(len(OUTCOMES), where=_at(f"/hooks/{name}"))
         listed = server.control("GET", f"/tenants/{name}/webhooks")["webhooks"]
         assert {d["session_id"] for d in listed} == made[name]
         # What arrived at the tenant's receiver is exactly what the tenant queued.
