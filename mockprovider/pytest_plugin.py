@@ -9,16 +9,17 @@ point, so installing mockprovider is enough).
 * `mockprovider` (function): the sandbox reset for this test, as a `SandboxClient`
   (`base_url(provider)`, `settings`, `complete`, `sessions`, `session`, `webhooks`,
   `wait_for_webhook`, `advance`, `reset`, `http`).
-* `mockprovider_tenant` (function): the tenant `mockprovider` acts in: `default`, or with a
-  shared sandbox its own tenant.
-* `--mockprovider-url URL` (env `MOCKPROVIDER_PYTEST_URL`): use the sandbox running at URL
-  instead of starting `mockprovider_server`; every test then gets a tenant of its own there
-  (`pytest-<xdist worker or main>-<random>`, created with `--mockprovider-admin-token` or env
-  `MOCKPROVIDER_ADMIN_TOKEN` and deleted after the test), so parallel runs never collide.
 * `mockprovider_receiver` (function): the webhook receiver every provider's `webhook_url`
   points at, emptied for this test (`received()`, `respond(500, …)`).
 * `@pytest.mark.mockprovider(settings={"topiic": {...}}, scenario="declined")`: settings
   applied after each reset, and the choice `complete(session_id)` makes when given none.
+* `--mockprovider-url URL` (env `MOCKPROVIDER_PYTEST_URL`): use the sandbox running at URL
+  (`mockprovider_shared_server`, session) instead of starting `mockprovider_server`; every
+  test then gets a tenant of its own there (`pytest-<xdist worker or main>-<random>`, created
+  with `--mockprovider-admin-token` or env `MOCKPROVIDER_ADMIN_TOKEN`, deleted after the
+  test), so parallel runs never collide.
+* `mockprovider_tenant` (function): the tenant `mockprovider` acts in: `default`, or that
+  test's own tenant of the shared sandbox.
 
 Everything but pytest is imported on first use, so the plugin costs nothing in suites that do
 not use it.
@@ -173,7 +174,7 @@ def mockprovider_admin_token(
     MOCKPROVIDER_ADMIN_TOKEN; else the config's (the token `mockprovider` sends)."""
     if shared_url(pytestconfig):
         given = pytestconfig.getoption("mockprovider_admin_token", None)
-        return str(given or os.environ.get(TOKEN_ENV) or "") or None
+        return str(given) if given else os.environ.get(TOKEN_ENV) or None
     return mockprovider_config.admin_token
 
 
