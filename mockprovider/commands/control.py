@@ -1,5 +1,6 @@
-"""The HTTP side of the inspection commands: `--url`, calls to `/_sandbox`, and errors as one
-line and exit status 1.
+"""The HTTP side of the control commands: `--url`, `--admin-token`, `--tenant`, calls to
+`/_sandbox` (or a tenant's `/_sandbox/tenants/NAME`), and errors as one line and exit status 1
+(2 for a bad input file).
 
 httpx is imported when a `Control` is used, not with this module: the CLI loads the module for
 every command, and httpx takes tens of milliseconds to import.
