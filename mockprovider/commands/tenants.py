@@ -111,11 +111,13 @@ def create(
         if as_json:
             click.echo(json.dumps(made, indent=2))
             return
-        click.echo(f"tenant    {made.get('name', name)} created")
+        click.echo(f"tenant    {name} created")
         # A token the user gave is theirs already: never echo it.
         shown = "(the one given)" if token is not None else f"{made.get('token')} (shown once)"
         click.echo(f"token     {shown}")
-        click.echo(f"api       {control.url}/_t/{made.get('name', name)}/<provider>")
+        where = str(made.get("control_url") or f"{control.url}/_t/{name}/_sandbox")
+        click.echo(f"control   {where}")
+        click.echo(f"api       {where.removesuffix('/_sandbox')}/<provider>")
         rows = [[p, credential_text(v)] for p, v in (made.get("settings") or {}).items()]
         for line in align(rows):
             click.echo(f"  {line}")

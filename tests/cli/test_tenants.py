@@ -20,6 +20,7 @@ MADE = {
     },
     "limits": {"sessions": 10000, "deliveries": 50000},
     "created_at": "2026-12-03T05:00:00Z",
+    "control_url": "https://sandbox.qa.example/_t/acme/_sandbox",  # its public_url
 }
 
 
@@ -37,12 +38,13 @@ def test_create_sends_the_name_and_prints_the_token_once(fake: FakeSandbox) -> N
     assert seen.line == "POST /_sandbox/tenants"
     assert seen.headers["authorization"] == f"Bearer {ADMIN}"
     assert seen.body == {"name": "acme"}
-    assert lines[:3] == [
+    assert lines[:4] == [
         "tenant    acme created",
         "token     generated-tenant-token-abc123 (shown once)",
-        f"api       {fake.url}/_t/acme/<provider>",
+        "control   https://sandbox.qa.example/_t/acme/_sandbox",
+        "api       https://sandbox.qa.example/_t/acme/<provider>",
     ]
-    assert [line.split() for line in lines[3:]] == [
+    assert [line.split() for line in lines[4:]] == [
         ["topiic", "api_key_id=ak_acme", "signing_secret=tss_acme"],
         ["bridge", "client_id=acme-client-id"],
     ]
