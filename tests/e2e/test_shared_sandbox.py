@@ -23,6 +23,7 @@ from tests.e2e.servers import ServerProcess, running
 from tests.test_pytest_plugin import CONFTEST, USERS_RUN
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow
 
 ADMIN = "shared-sandbox-admin-token-0123456789"
 FLOWS = 8
