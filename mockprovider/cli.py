@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from mockprovider.commands.control import remember_tenant
 from mockprovider.errors import ConfigError, MockProviderError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,12 +49,21 @@ def _declared() -> dict[str, Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mockprovider")
+@click.option(
+    "--tenant",
+    default=None,
+    metavar="NAME",
+    expose_value=False,
+    callback=remember_tenant,
+    help="The tenant the control commands act on, as their own --tenant (env MOCKPROVIDER_TENANT).",
+)
 def main() -> None:
     """mockprovider: imitate payment and open-banking providers' hosted flows locally.
 
     \b
     Example:
       mockprovider serve --port 8600
+      mockprovider --tenant ci-17 sessions list
     """
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from mockprovider.errors import ConfigError, MockProviderError
 
@@ -55,9 +56,16 @@ def tenant_name(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-def _remember_tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if tenant_name(ctx, param, value):
-        ctx.meta[TENANT_KEY] = value
+def remember_tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """A click callback: keep a valid `--tenant` for the command's `Control`. The last one on
+    the command line wins (`mockprovider --tenant A sessions list --tenant B` is B); a value
+    from the environment never replaces one from the command line."""
+    if not tenant_name(ctx, param, value):
+        return
+    from_env = ctx.get_parameter_source(param.name or "") is ParameterSource.ENVIRONMENT
+    if from_env and TENANT_KEY in ctx.meta:
+        return
+    ctx.meta[TENANT_KEY] = value
 
 
 def url_option(func: F) -> F:
@@ -70,7 +78,7 @@ def url_option(func: F) -> F:
         default=None,
         metavar="NAME",
         expose_value=False,
-        callback=_remember_tenant,
+        callback=remember_tenant,
         help="Act on this tenant of a shared sandbox, under /_sandbox/tenants/NAME "
         "(env MOCKPROVIDER_TENANT) [the default tenant].",
     )

@@ -11,7 +11,13 @@ from typing import Any
 
 import click
 
-from mockprovider.commands.control import Control, admin_url_option, one_line_errors, tenant_name
+from mockprovider.commands.control import (
+    TENANT_KEY,
+    Control,
+    admin_url_option,
+    one_line_errors,
+    tenant_name,
+)
 from mockprovider.commands.table import align
 
 
@@ -50,13 +56,16 @@ def credential_text(settings: Mapping[str, Any]) -> str:
 
 
 @click.group()
-def tenants() -> None:
+@click.pass_context
+def tenants(ctx: click.Context) -> None:
     """Create, list and delete the tenants of a shared sandbox (admin token needed).
 
     \b
     Example:
       mockprovider tenants create ci-job-17 --shared-credentials
     """
+    if ctx.meta.get(TENANT_KEY):
+        raise click.UsageError("`mockprovider tenants …` acts on the whole sandbox: drop --tenant")
 
 
 @tenants.command("create")

@@ -93,6 +93,25 @@ def test_the_flag_wins_over_the_environment(fake: FakeSandbox) -> None:
     assert fake.lines() == ["GET /_sandbox/tenants/beta/sessions"]
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "tenant"),
+    [
+        (["--tenant", "acme", "sessions", "list"], {}, "acme"),
+        (["--tenant", "acme", "sessions", "list"], {"MOCKPROVIDER_TENANT": "beta"}, "acme"),
+        (["--tenant", "acme", "sessions", "list", "--tenant", "beta"], {}, "beta"),
+    ],
+)
+def test_the_tenant_may_come_before_the_command(
+    fake: FakeSandbox, args: list[str], env: dict[str, str], tenant: str
+) -> None:
+    fake.route("GET", f"/_sandbox/tenants/{tenant}/sessions", {"sessions": []})
+
+    result = run(*args, "--url", fake.url, env=env)
+
+    assert result.exit_code == 0, result.output
+    assert fake.lines() == [f"GET /_sandbox/tenants/{tenant}/sessions"]
+
+
 def test_the_tenants_answers_are_printed_as_before(fake: FakeSandbox) -> None:
     fake.route("GET", f"{ACME}/sessions", {"sessions": [SESSION]})
     fake.route("POST", f"{ACME}/reset", {"status": "reset"})
@@ -183,6 +202,14 @@ def test_a_bad_tenant_name_is_a_usage_error_before_any_request(
     assert result.exit_code == 2
     assert "Invalid value for '--tenant'" in result.stderr
     assert "lowercase letters, digits and '-'" in result.stderr
+    assert fake.seen() == []
+
+
+def test_a_bad_tenant_name_before_the_command_is_a_usage_error_too(fake: FakeSandbox) -> None:
+    result = run("--tenant", "Nope!", "sessions", "list", "--url", fake.url)
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--tenant'" in result.stderr
     assert fake.seen() == []
 
 

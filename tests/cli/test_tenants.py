@@ -233,8 +233,12 @@ def test_tenants_commands_ignore_mockprovider_tenant(fake: FakeSandbox) -> None:
 
     assert result.exit_code == 0
     assert fake.lines() == ["GET /_sandbox/tenants"]
+    before = run("--tenant", "acme", "tenants", "list", "--url", fake.url)
     assert flag.exit_code == 2
     assert "No such option '--tenant'" in flag.stderr
+    assert before.exit_code == 2
+    assert "acts on the whole sandbox: drop --tenant" in before.stderr
+    assert fake.lines() == ["GET /_sandbox/tenants"]
 
 
 def test_an_unreachable_sandbox_is_one_line() -> None:

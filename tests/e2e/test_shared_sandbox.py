@@ -144,7 +144,7 @@ def test_the_cli_with_a_tenant_shows_only_that_tenants_sessions(server: ServerPr
         ids = {tenant: result.stdout.split()[1] for tenant, result in made.items()}
 
         listed = {
-            "cli-a": session_ids(cli(server, "sessions", "list", "--tenant", "cli-a")),
+            "cli-a": session_ids(cli(server, "--tenant", "cli-a", "sessions", "list")),
             "cli-b": session_ids(cli(server, "sessions", "list", tenant_env="cli-b")),
             "default": session_ids(cli(server, "sessions", "list")),
         }
