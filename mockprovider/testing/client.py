@@ -122,12 +122,13 @@ class SandboxClient:
         token: str | None = None,
         settings: Mapping[str, Mapping[str, Any]] | None = None,
         shared_credentials: bool = False,
-        limits: Mapping[str, int] | None = None,
+        limits: Mapping[str, int | None] | None = None,
     ) -> dict[str, Any]:
         """Create tenant `name`; the answer: `name`, `token` (generated when not given, shown
         only here), each provider's credential `settings`, `limits`, `created_at`. With
         `shared_credentials` and no settings it keeps the built-in sandbox credentials and is
-        reached only through its `/_t/NAME/` prefix (what parallel test runs need)."""
+        reached only through its `/_t/NAME/` prefix (what parallel test runs need). `limits`:
+        `{"sessions": N, "deliveries": M}`, None lifting one."""
         body: dict[str, Any] = {"name": name, "shared_credentials": shared_credentials}
         if token is not None:
             body["token"] = token
