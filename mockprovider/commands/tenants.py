@@ -26,25 +26,15 @@ def load_settings(path: Path) -> dict[str, dict[str, Any]]:
     file's `providers:` section (a file holding just that section works too). Checked like
     the config file: `ConfigError` with `file:line: key: message` for each problem."""
     from mockprovider.app.registry import all_providers
-    from mockprovider.core import yamlcheck as yc
+    from mockprovider.config_tenants import check_providers
     from mockprovider.core import yamlsource as ys
-    from mockprovider.core.provider_settings import check_values
 
     declared = {p.name: p.settings for p in all_providers()}
     problems = ys.Problems(str(path))
     root = ys.load_yaml(path)
     if isinstance(root, ys.LocatedMap) and list(root.entries) == ["providers"]:
         root = root.entries["providers"]
-    table = yc.expect_map(root, "", problems, optional=tuple(declared))
-    settings: dict[str, dict[str, Any]] = {}
-    entries = table.entries if table is not None else {}
-    for name, child in entries.items():
-        values = yc.expect_map(child, name, problems, any_keys=True)
-        if name not in declared or values is None:
-            continue
-        for key, problem in check_values(name, declared[name], values.value):
-            problems.add(values.key_line(key), ys.join_key(name, key), problem)
-        settings[name] = values.value
+    settings = check_providers(root, "", problems, declared)
     problems.items.sort(key=lambda p: p.line)  # file order, as the config file's check
     problems.raise_if_any()
     return settings
