@@ -49,3 +49,26 @@ def test_delay_answers_late_after_recording_the_request(receiver: WebhookReceive
     assert request.body == b"slow"
     receiver.clear()
     assert receiver.delay == 0.0
+
+
+def test_a_sender_hanging_up_prints_no_traceback(
+    receiver: WebhookReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A webhook send cut off (timed out, cancelled by a reset) reaches the receiver's thread as
+    a connection error; socketserver would print its traceback to the current stderr."""
+    server = receiver._server
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise error
+        except ConnectionError:
+            server.handle_error(None, ("127.0.0.1", 40000))
+    try:
+        raise ValueError("a real bug")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 40001))
+
+    printed = capsys.readouterr().err
+    assert "BrokenPipeError" not in printed
+    assert "ConnectionResetError" not in printed
+    assert "ValueError: a real bug" in printed  # anything else is still reported
+    assert httpx.post(receiver.url_for("gigs"), content=b"{}").status_code == 200

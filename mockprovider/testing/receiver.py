@@ -10,6 +10,7 @@ serve other paths by overriding `answer()`.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -75,6 +76,14 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, owner: WebhookReceiver) -> None:
         self.owner = owner
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A sender that hangs up (a send timed out, or cancelled by a reset) is no error of
+        # ours; socketserver would print its traceback on whatever stderr is current, such as
+        # the one click's CliRunner captures for a command's output.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class WebhookReceiver:
