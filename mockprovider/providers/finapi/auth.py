@@ -6,6 +6,7 @@ Web Form 2.0 call (401 `UNAUTHORIZED` for missing, expired or non-user tokens [D
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import ProviderError
+from mockprovider.providers.finapi import tenancy
 from mockprovider.providers.finapi.errors import (
     access_error,
     bad_credentials,
@@ -48,6 +50,15 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
+def _client_ok(params: Mapping[str, str], settings: Mapping[str, Any]) -> bool:
+    """The client pair, each part compared in constant time."""
+    ok_id = hmac.compare_digest(params["client_id"].encode(), str(settings["client_id"]).encode())
+    ok_secret = hmac.compare_digest(
+        params["client_secret"].encode(), str(settings["client_secret"]).encode()
+    )
+    return ok_id and ok_secret
+
+
 def _user_ok(settings: Mapping[str, Any], known: dict[str, Any] | None, user: str, pw: str) -> bool:
     if not user or not pw:
         return False
@@ -73,10 +84,7 @@ async def token(request: Request) -> Response:
             now,
             f"grant_type must be one of {', '.join(GRANTS)}, with client_id and client_secret",
         )
-    if (params["client_id"], params["client_secret"]) != (
-        settings["client_id"],
-        settings["client_secret"],
-    ):
+    if not _client_ok(params, settings):
         raise _bad_credentials("invalid_client", "Bad client credentials")
     user: str | None = None
     if grant == "password":
@@ -93,7 +101,7 @@ async def token(request: Request) -> Response:
             raise _bad_credentials("invalid_grant", "Invalid refresh token")
         user = str(found["user"])
     lifetime = int(settings["token_lifetime"])
-    access = secrets.token_urlsafe(32)
+    access = tenancy.new_access_token(request, settings)
     await records.put("token", access, {"user": user, "expires_at": now + lifetime})
     body: dict[str, Any] = {"access_token": access, "token_type": "bearer"}
     if user is not None:  # client tokens come without a refresh token [INF]
