@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockprovider import config_tenants
 from mockprovider.core import yamlcheck as yc
 from mockprovider.core import yamlsource as ys
 from mockprovider.core.contract import Setting
@@ -43,6 +44,11 @@ class Config:
     http_server: str = HTTP_SERVERS[0]
     scenario_dirs: list[Path] = field(default_factory=list)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The default tenant's caps (`limits:`; none unless set) and the named tenants of the
+    #: file (`tenants:`, as `POST /_sandbox/tenants` bodies without the name); see
+    #: `config_tenants`.
+    limits: dict[str, int | None] = field(default_factory=dict)
+    tenants: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
 def _server(node: ys.Located, problems: ys.Problems, config: Config) -> None:
@@ -89,7 +95,8 @@ def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: C
     if root.value is None:
         return config
     problems = ys.Problems(str(path))
-    table = yc.expect_map(root, "", problems, optional=("server", "scenarios", "providers"))
+    sections = ("server", "scenarios", "providers", "limits", "tenants")
+    table = yc.expect_map(root, "", problems, optional=sections)
     if table is not None:
         if (server := table.get("server")) is not None:
             _server(server, problems, config)
@@ -98,6 +105,10 @@ def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: C
             config.scenario_dirs += [(path.parent / d).resolve() for d in listed]
         if (providers := table.get("providers")) is not None:
             _providers(providers, problems, config, declared)
+        if (limits := table.get("limits")) is not None:
+            config.limits = config_tenants.check_limits(limits, "limits", problems)
+        if (tenants := table.get("tenants")) is not None:
+            config.tenants = config_tenants.check_tenants(tenants, problems, declared)
     problems.items.sort(key=lambda p: p.line)  # file order, as the scenario validator reports
     problems.raise_if_any()
     return config

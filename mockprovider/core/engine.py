@@ -16,6 +16,7 @@ from mockprovider.clock import Clock
 from mockprovider.core import provider_settings
 from mockprovider.core.contract import Choice, EffectContext, Page, ProviderSpec
 from mockprovider.core.delivery_planner import plan_deliveries
+from mockprovider.core.limits import Limits
 from mockprovider.core.outcomes import Outcome
 from mockprovider.core.records import Records
 from mockprovider.core.sandbox_time import SandboxTime
@@ -54,6 +55,7 @@ class Sandbox:
         scenarios: ScenarioSet,
         *,
         configured: Mapping[str, Mapping[str, Any]] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -63,6 +65,7 @@ class Sandbox:
         self._configured = {k: dict(v) for k, v in (configured or {}).items()}
         self._merged: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self._wake: Callable[[], None] = lambda: None
+        self.limits = limits or Limits()
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
         """Register the dispatcher's wake-up, called whenever deliveries are queued."""
@@ -117,6 +120,11 @@ class Sandbox:
             self._merged[name] = cached
         return dict(cached[1])
 
+    def configure(self, configured: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace the configured layer (a tenant's own settings changed)."""
+        self._configured = {k: dict(v) for k, v in configured.items()}
+        self._merged.clear()
+
     async def update_settings(self, name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         spec = self.provider(name)
         provider_settings.validate_update(name, spec.settings, values)
@@ -136,6 +144,7 @@ class Sandbox:
         if auto is not None:
             session.scenario = auto.name
         session.note("created", session.created_at, scenario=session.scenario)
+        await self.limits.check(self.store, sessions=1, deliveries=len(messages))
         await self.store.insert_session(session)
         if messages:
             await self.progress(session, "created events", messages=messages)
@@ -158,6 +167,7 @@ class Sandbox:
         now = await self.now()
         scenario = self.scenarios.get(spec.name, session.scenario) if session.scenario else None
         deliveries = plan_deliveries(spec, session, messages, scenario, now)
+        await self.limits.check(self.store, deliveries=len(deliveries))
         session.data.update(data or {})
         session.note(event, now, **{"webhooks": [d.event_type for d in deliveries]})
         if not await self.store.finish_session(
@@ -250,6 +260,7 @@ class Sandbox:
         effects = spec.effects(session, choice, ctx)
         scenario = choice.scenario
         deliveries = plan_deliveries(spec, session, effects.webhooks, scenario, now)
+        await self.limits.check(self.store, deliveries=len(deliveries))
         redirect = effects.redirect_url
         dropped = None
         if scenario is not None and scenario.redirect.drop and redirect is not None:
@@ -309,6 +320,7 @@ class Sandbox:
     # -- webhooks ---------------------------------------------------------------------------
     async def replay(self, delivery_id: str) -> None:
         """Queue the delivery again with the same event id and body."""
+        await self.limits.check(self.store, deliveries=1)
         if await self.store.requeue(delivery_id, await self.now()) is None:
             raise NotFound(f"no webhook delivery {delivery_id!r}")
         self._wake()

@@ -83,6 +83,9 @@ class Store(Protocol):
     async def next_due_at(self) -> float | None:
         """The earliest `next_attempt_at` of a pending delivery, or None."""
 
+    async def counts(self) -> tuple[int, int]:
+        """(stored sessions, pending deliveries): what a tenant's limits are checked against."""
+
     # -- provider records (e.g. Bridge users, tokens and items) ----------------------------------
     async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
         """Add a record; False (and nothing written) if (provider, kind, key) exists."""
@@ -91,6 +94,9 @@ class Store(Protocol):
         """Add or replace a record."""
 
     async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    async def delete_record(self, provider: str, kind: str, key: str) -> bool:
+        """Remove a record; False if there was none."""
 
     async def list_records(
         self, provider: str, kind: str, *, limit: int = 1000

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mockprovider.core.store import Store
 from mockprovider.errors import InvalidInput
@@ -62,3 +62,24 @@ def _sqlite_options(url: str, query: str) -> dict[str, Any]:
         except ValueError as exc:
             raise InvalidInput(f"{name}={value!r} in {url!r}: expected a number") from exc
     return options
+
+
+def tenant_store_url(url: str, tenant: str) -> str:
+    """The store of named tenant `tenant`, beside the default tenant's `url`: a fresh memory
+    store, `state.tenant-<tenant>.db` next to `state.db` (same options), or the same Redis
+    with the key prefix `<prefix>@<tenant>:` (the default tenant's reset leaves those keys)."""
+    if is_memory(url):
+        return url
+    if url.startswith(("redis://", "rediss://")):
+        from mockprovider.storage.redis_codec import DEFAULT_PREFIX
+
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
+        kept = [(k, v) for k, v in query if k != "prefix"] + [("prefix", f"{prefix}@{tenant}:")]
+        return urlunsplit(parts._replace(query=urlencode(kept)))
+    scheme = next((s for s in ("sqlite://", "sqlite:") if url.startswith(s)), "")
+    path, mark, options = url.removeprefix(scheme).partition("?")
+    db = Path(path)
+    named = db.with_name(f"{db.stem}.tenant-{tenant}{db.suffix or '.db'}")
+    return f"{scheme}{named}{mark}{options}"

@@ -231,6 +231,9 @@ class MemoryStore:
     async def next_due_at(self) -> float | None:
         return min((r.due for r in self._pending.values() if r.due is not None), default=None)
 
+    async def counts(self) -> tuple[int, int]:
+        return len(self._sessions), len(self._pending)
+
     # -- provider records -------------------------------------------------------------------
     async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
         table = self._records.setdefault((provider, kind), {})
@@ -245,6 +248,9 @@ class MemoryStore:
     async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None:
         raw = self._records.get((provider, kind), {}).get(key)
         return dict(json.loads(raw)) if raw is not None else None
+
+    async def delete_record(self, provider: str, kind: str, key: str) -> bool:
+        return self._records.get((provider, kind), {}).pop(key, None) is not None
 
     async def list_records(
         self, provider: str, kind: str, *, limit: int = 1000

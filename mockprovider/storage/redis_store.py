@@ -244,6 +244,13 @@ class RedisStore:
         )
         return float(first[0][1]) if first else None
 
+    async def counts(self) -> tuple[int, int]:
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.zcard(self._k("sessions"))
+            pipe.zcard(self._k("due"))
+            sessions, pending = await pipe.execute()
+        return int(sessions), int(pending)
+
     # -- provider records -------------------------------------------------------------------
     @staticmethod
     def _table(provider: str, kind: str) -> str:
@@ -255,6 +262,14 @@ class RedisStore:
 
     async def put_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> None:
         await self._run(lua.PUT_RECORD, self._table(provider, kind), key, json.dumps(doc), "0")
+
+    async def delete_record(self, provider: str, kind: str, key: str) -> bool:
+        table = self._table(provider, kind)
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._k("r", table), key)
+            pipe.zrem(self._k("ro", table), key)
+            removed, _ = await pipe.execute()
+        return bool(removed)
 
     async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None:
         raw = await self._r.hget(self._k("r", self._table(provider, kind)), key)
@@ -295,8 +310,9 @@ class RedisStore:
         if not settings:
             keep.add(self._k("settings"))
         batch: list[str] = []
+        tenants = self.prefix + "@"  # the keys of named tenants (`tenant_store_url`) stay
         async for key in self._r.scan_iter(match=escape_glob(self.prefix) + "*", count=1000):
-            if key not in keep:
+            if key not in keep and not key.startswith(tenants):
                 batch.append(key)
             if len(batch) >= 1000:
                 await self._r.unlink(*batch)

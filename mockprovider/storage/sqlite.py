@@ -245,6 +245,11 @@ class SQLiteStore:
         sql = "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'"
         return cast(float | None, self._db.execute(sql).fetchone()[0])
 
+    async def counts(self) -> tuple[int, int]:
+        sessions = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        sql = "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"
+        return int(sessions), int(self._db.execute(sql).fetchone()[0])
+
     # -- provider records -------------------------------------------------------------------
     async def insert_record(self, provider: str, kind: str, key: str, doc: dict[str, Any]) -> bool:
         added = self._db.execute(
@@ -259,6 +264,12 @@ class SQLiteStore:
             " ON CONFLICT (provider, kind, key) DO UPDATE SET doc = excluded.doc",
             (provider, kind, key, json.dumps(doc)),
         )
+
+    async def delete_record(self, provider: str, kind: str, key: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM records WHERE provider = ? AND kind = ? AND key = ?", (provider, kind, key)
+        )
+        return cursor.rowcount > 0
 
     async def get_record(self, provider: str, kind: str, key: str) -> dict[str, Any] | None:
         row = self._db.execute(

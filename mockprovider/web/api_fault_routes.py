@@ -24,7 +24,7 @@ from mockprovider.core import api_fault_spec
 from mockprovider.core.api_fault_spec import ApiFaults
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import InvalidInput
-from mockprovider.web.context import context
+from mockprovider.web.context import SCOPE_KEY, context
 from mockprovider.web.provider import WebProvider
 
 KIND = "sandbox.api_faults"
@@ -70,7 +70,7 @@ class ApiFaultsMiddleware:
         if scope["type"] != "http" or self._is_page(scope):
             await self.app(scope, receive, send)
             return
-        sandbox: Sandbox = scope["app"].state.sandbox
+        sandbox: Sandbox = (scope.get(SCOPE_KEY) or scope["app"].state.ctx).sandbox
         doc = await active(sandbox, self.provider)
         if doc is None or not await self._hit(sandbox, doc):
             await self.app(scope, receive, send)

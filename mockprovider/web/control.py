@@ -17,10 +17,12 @@ from mockprovider.errors import InvalidInput, NotFound
 from mockprovider.web.api_fault_routes import fault_routes
 from mockprovider.web.context import context
 from mockprovider.web.openapi import openapi_document
+from mockprovider.web.tenant_paths import TenantLookup
 from mockprovider.web.views import delivery_view, session_view
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object ({} when empty); `InvalidInput` for anything else."""
     raw = await request.body()
     if not raw:
         return {}
@@ -75,10 +77,15 @@ async def providers(request: Request) -> Response:
 
 
 async def settings(request: Request) -> Response:
-    sandbox = context(request).sandbox
+    ctx = context(request)
+    sandbox = ctx.sandbox
     name = request.path_params["provider"]
     if request.method == "PUT":
-        return JSONResponse(await sandbox.update_settings(name, await _json_body(request)))
+        values = await json_body(request)
+        tenants: TenantLookup | None = getattr(request.app.state, "tenants", None)
+        if tenants is not None:  # a change must not take another tenant's credential
+            return JSONResponse(await tenants.update_settings(ctx, name, values))
+        return JSONResponse(await sandbox.update_settings(name, values))
     return JSONResponse(await sandbox.settings(name))
 
 
@@ -98,7 +105,7 @@ async def session(request: Request) -> Response:
 
 async def outcome(request: Request) -> Response:
     sandbox = context(request).sandbox
-    body = await _json_body(request)
+    body = await json_body(request)
     name = body.get("outcome") or body.get("scenario")
     found = await sandbox.get_session(request.path_params["session_id"])
     if not isinstance(name, str) or not name:
@@ -139,7 +146,7 @@ async def replay(request: Request) -> Response:
 async def clock(request: Request) -> Response:
     sandbox = context(request).sandbox
     if request.method == "POST":
-        seconds = (await _json_body(request)).get("seconds")
+        seconds = (await json_body(request)).get("seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise InvalidInput('send {"seconds": N} with a number N >= 0')
         await sandbox.advance_clock(float(seconds))
@@ -148,7 +155,7 @@ async def clock(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    forget_settings = (await _json_body(request)).get("settings", False)
+    forget_settings = (await json_body(request)).get("settings", False)
     if not isinstance(forget_settings, bool):  # bool("false") would wipe them
         raise InvalidInput('settings must be true or false, as in {"settings": true}')
     ctx = context(request)

@@ -14,15 +14,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mockprovider.web.context import context
+
 LIMIT = 500
 
 
 def _inbox(request: Request) -> deque[dict[str, Any]]:
-    state = request.app.state
-    if not hasattr(state, "inbox"):
-        state.inbox = deque(maxlen=LIMIT)
-    box: deque[dict[str, Any]] = state.inbox
-    return box
+    """The inbox of the request's tenant (each tenant has its own)."""
+    ctx = context(request)
+    if ctx.inbox is None:
+        ctx.inbox = deque(maxlen=LIMIT)
+    return ctx.inbox
 
 
 async def receive(request: Request) -> Response:

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, compile_path
 from starlette.types import Receive, Scope, Send
 
+from mockprovider.web.context import context
 from mockprovider.web.provider import WebProvider
 
 
@@ -98,7 +99,7 @@ class ProviderRoutes:
 
     async def _error(self, scope: Scope, status: int, message: str) -> Response:
         request = Request(scope)
-        now = await request.app.state.sandbox.now()
+        now = await context(request).sandbox.now()
         error = self.provider.api_error(request, status, message, now)
         return Response(
             error.body, status, headers=dict(error.headers), media_type=error.content_type
