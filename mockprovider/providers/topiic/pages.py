@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from mockprovider.clock import iso_seconds
 from mockprovider.core.redirects import check_callback_url
 from mockprovider.core.sessions import Session
-from mockprovider.errors import LimitExceeded, UnsafeURL
+from mockprovider.errors import UnsafeURL
 from mockprovider.providers.topiic import link
 from mockprovider.providers.topiic.settings import find_plan, signing_keys
 from mockprovider.web.context import context
@@ -33,7 +33,6 @@ HINTS = {
     409: "Every link needs a fresh nonce: build a new link.",
     410: "Links expire at exp: generate a fresh one right before redirecting.",
     422: "Use an active plan of this merchant (see the plans setting).",
-    429: "This tenant holds as many sessions as its limits allow: reset it, or raise the limit.",
 }
 
 
@@ -103,7 +102,15 @@ async def entry(request: Request) -> Response:
                 "nonce_reused", 409, "this link was already used (its nonce was seen before)"
             )
     except link.LinkRejected as exc:
-        return _rejected(request, exc)
+        return error_page(
+            request,
+            exc.status_code,
+            exc.title,
+            exc.message,
+            hint=HINTS.get(exc.status_code, ""),
+            json_body=exc.problem(),
+            media_type="application/problem+json",
+        )
     session_id = str(uuid.uuid4())
     fields = ("akid", "mid", "plan", "ref", "contact", "evts", "nonce")
     session = Session(
@@ -115,27 +122,8 @@ async def entry(request: Request) -> Response:
         callback_url=payload["ret"],
         data={k: payload.get(k) for k in fields},
     )
-    try:
-        await sandbox.create_session(session)
-    except LimitExceeded as exc:  # the tenant's cap: the link's nonce stays burned [GAP]
-        return _rejected(request, link.LinkRejected("limit", 429, exc.message), exc.retry_after)
+    await sandbox.create_session(session)
     return see_other(session.hosted_url)
-
-
-def _rejected(request: Request, exc: link.LinkRejected, retry_after: int | None = None) -> Response:
-    """The rejection as an HTML page, or RFC 7807 JSON for a client asking for JSON."""
-    response = error_page(
-        request,
-        exc.status_code,
-        exc.title,
-        exc.message,
-        hint=HINTS.get(exc.status_code, ""),
-        json_body=exc.problem(),
-        media_type="application/problem+json",
-    )
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
 
 
 def routes() -> list[BaseRoute]:
