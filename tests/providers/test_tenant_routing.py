@@ -177,3 +177,22 @@ async def test_a_tenant_at_its_session_cap_gets_the_providers_429(
     assert await session_ids(http, "/_t/small/_sandbox") == {flow.opened(first)[0]}
     other = await flow.open(http, credentials(name, None))  # the default tenant: no cap
     assert other.status_code == flow.status, other.text
+
+
+async def test_a_tenant_at_its_delivery_cap_gets_gigs_429_with_a_longer_retry(
+    http: httpx.AsyncClient,
+) -> None:
+    """Each Connect Session queues `connectSession.created`; none is sent here (no dispatcher),
+    so the second one would pass a cap of one pending delivery."""
+    hooks = {"gigs": {"webhook_url": RECEIVER}}
+    small = await new_tenant(http, "small", settings=hooks, limits={"deliveries": 1})
+    first = await gigs_open(http, credentials("gigs", small))
+    assert first.status_code == 201, first.text
+
+    refused = await gigs_open(http, credentials("gigs", small))
+
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["retry-after"] == "5"
+    assert (refused.json()["type"], refused.json()["code"]) == FLOWS["gigs"].expected
+    assert "at most 1 webhook deliveries" in refused.json()["message"]
+    assert await session_ids(http, "/_t/small/_sandbox") == {first.json()["id"]}
