@@ -52,10 +52,8 @@ async def _params(request: Request) -> dict[str, str]:
 
 def _client_ok(params: Mapping[str, str], settings: Mapping[str, Any]) -> bool:
     """The client pair, each part compared in constant time."""
-    ok_id = hmac.compare_digest(params["client_id"].encode(), str(settings["client_id"]).encode())
-    ok_secret = hmac.compare_digest(
-        params["client_secret"].encode(), str(settings["client_secret"]).encode()
-    )
+    ok_id = _same(str(settings["client_id"]), params["client_id"])
+    ok_secret = _same(str(settings["client_secret"]), params["client_secret"])
     return ok_id and ok_secret
 
 
@@ -65,9 +63,14 @@ def _user_ok(settings: Mapping[str, Any], known: dict[str, Any] | None, user: st
     if known is not None and known.get("deleted"):  # DELETE /api/v1/users
         return False
     if known is not None:
-        return bool(known.get("password") == pw)
+        return _same(known.get("password"), pw)
     users = settings["users"] or {}
-    return not users or users.get(user) == pw
+    return not users or (user in users and _same(users[user], pw))
+
+
+def _same(expected: Any, given: str) -> bool:
+    """`given` is the (string) `expected`, compared in constant time."""
+    return isinstance(expected, str) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 async def token(request: Request) -> Response:
