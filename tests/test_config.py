@@ -144,6 +144,33 @@ def test_empty_file_changes_nothing(tmp_path: Path, text: str) -> None:
     ("text", "problems"),
     [
         (
+            "tenants:\n  Team_A: {}\n",
+            [
+                "2: tenants.Team_A: a tenant name is 1 to 40 lower-case letters, digits and '-'"
+                " (not 'default')"
+            ],
+        ),
+        (
+            "tenants:\n  team-a:\n    token: short\n",
+            ["3: tenants.team-a.token: a tenant token has at least 16 characters"],
+        ),
+        (
+            "tenants:\n  team-a:\n    tokn: x\n",
+            ['3: tenants.team-a.tokn: unknown key "tokn" (did you mean "token"?)'],
+        ),
+        (
+            "tenants:\n  team-a:\n    providers:\n      topiic:\n        test_cards: 'no'\n",
+            ["5: tenants.team-a.providers.topiic.test_cards: expected a boolean, got a string"],
+        ),
+        (
+            "tenants:\n  team-a:\n    limits:\n      sessions: lots\n",
+            ['4: tenants.team-a.limits.sessions: expected an integer, got a string ("lots")'],
+        ),
+        (
+            "limits:\n  session: 5\n",
+            ['2: limits.session: unknown key "session" (did you mean "sessions"?)'],
+        ),
+        (
             'server:\n  port: "abc"\n',
             ['2: server.port: expected an integer, got a string ("abc")'],
         ),
@@ -168,7 +195,10 @@ def test_empty_file_changes_nothing(tmp_path: Path, text: str) -> None:
         ),
         (
             "listen: 1\n",
-            ['1: listen: unknown key "listen"; expected one of: providers, scenarios, server'],
+            [
+                '1: listen: unknown key "listen"; expected one of: limits, providers, scenarios,'
+                " server, tenants"
+            ],
         ),
         (
             "providers:\n  topic:\n    webhook_url: http://x/\n",
@@ -214,6 +244,12 @@ def test_empty_file_changes_nothing(tmp_path: Path, text: str) -> None:
         ),
     ],
     ids=[
+        "tenant-name-invalid",
+        "tenant-token-short",
+        "tenant-unknown-key",
+        "tenant-setting-wrong",
+        "tenant-limit-not-a-number",
+        "limits-unknown-key",
         "port-not-a-number",
         "port-out-of-range",
         "host-and-store-wrong",
@@ -300,3 +336,28 @@ def test_an_unknown_http_server_in_the_environment_is_invalid_input() -> None:
     assert caught.value.message == (
         "MOCKPROVIDER_HTTP_SERVER must be one of granian, uvicorn, got 'hypercorn'"
     )
+
+
+def test_tenants_and_limits_are_read_from_the_file(tmp_path: Path) -> None:
+    text = (
+        "limits: {sessions: 500}\n"
+        "tenants:\n"
+        "  team-a:\n"
+        "    token: team-a-token-0123456789\n"
+        "    shared_credentials: true\n"
+        "    limits: {deliveries: 100, sessions: null}\n"
+        "    providers:\n"
+        "      topiic: {webhook_url: http://127.0.0.1:3000/hooks}\n"
+    )
+    config = load_config(write(tmp_path / "conf.yaml", text), {}, DECLARED)
+
+    assert config.limits == {"sessions": 500}
+    assert config.tenants == {
+        "team-a": {
+            "token": "team-a-token-0123456789",
+            "shared_credentials": True,
+            "limits": {"deliveries": 100, "sessions": None},
+            "settings": {"topiic": {"webhook_url": "http://127.0.0.1:3000/hooks"}},
+        }
+    }
+    assert "team-a-token" not in repr(config)

@@ -33,6 +33,9 @@ class TenantRequest:
         unknown = sorted(set(body) - set(KEYS))
         if unknown:
             raise InvalidInput(f"unknown key {unknown[0]!r}", valid=list(KEYS))
+        nulls = sorted(key for key in KEYS if key in body and body[key] is None)
+        if nulls:
+            raise InvalidInput(f"{nulls[0]} must not be null: leave it out for the default")
         token = body.get("token")
         if token is not None and (not isinstance(token, str) or len(token) < 16):
             raise InvalidInput("token must be a string of at least 16 characters")

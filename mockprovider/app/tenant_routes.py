@@ -14,7 +14,7 @@ from mockprovider.app.tenancy import TenantHub
 from mockprovider.app.tenant_body import TenantRequest
 from mockprovider.app.tenant_runtime import PATH_PREFIX
 from mockprovider.core.limits import Limits
-from mockprovider.core.tenants import DEFAULT, Tenant, check_name
+from mockprovider.core.tenants import DEFAULT, NAME, Tenant
 from mockprovider.errors import NotFound
 from mockprovider.web.context import context
 from mockprovider.web.control import json_body
@@ -57,7 +57,9 @@ async def tenants(request: Request) -> Response:
 
 async def tenant(request: Request) -> Response:
     hub = _hub(request)
-    name = check_name(request.path_params["tenant"])
+    name = request.path_params["tenant"]
+    if NAME.fullmatch(name) is None:
+        raise NotFound(f"no tenant {name[:40]!r}: tenant names are [a-z0-9][a-z0-9-]{{0,39}}")
     if request.method == "DELETE":
         await hub.delete(name)
         return JSONResponse({"deleted": name})

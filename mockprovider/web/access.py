@@ -60,9 +60,10 @@ def route_need(method: str, path: str) -> Need | None:
     if rest in (TENANTS, TENANTS + "/"):
         return Need(prefix, rest)
     if rest.startswith(TENANTS + "/"):
-        name, _, below = rest[len(TENANTS) + 1 :].partition("/")
-        if not below:  # the tenant itself (DELETE): management
-            return Need(prefix, rest)
+        name, slash, below = rest[len(TENANTS) + 1 :].partition("/")
+        if not slash:  # the tenant itself (GET, DELETE): management; `…/{tenant}/` is its
+            return Need(prefix, rest)  # dashboard's home
+
         prefix, rest, tenant = f"{PREFIX}{TENANTS}/{name}", "/" + below, name
     elif rest == "/health":
         return Need(prefix, rest, open=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from mockprovider import __version__
 from mockprovider.web.openapi_schemas import ERROR, NULLABLE_STR, OBJECT, SCHEMAS, json_content, ref
+from mockprovider.web.openapi_tenants import tenant_paths
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -251,9 +252,14 @@ def openapi_document(server_url: str, providers: Sequence[str] = ()) -> dict[str
     """The document; `providers` (the registered names) become the `{provider}` enum."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "mockprovider control API", "version": __version__},
+        "info": {
+            "title": "mockprovider control API",
+            "version": __version__,
+            "description": "Every operation but the tenant management ones also exists below"
+            " /_sandbox/tenants/{tenant} and /_t/{tenant}/_sandbox, acting on that tenant only.",
+        },
         "servers": [{"url": server_url}],
-        "paths": _secured(_paths(providers)),
+        "paths": _secured({**_paths(providers), **tenant_paths(providers)}),
         "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
         "security": [{"bearer": []}, {"login_cookie": []}],
     }

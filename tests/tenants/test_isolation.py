@@ -153,7 +153,8 @@ async def test_a_tenant_at_its_session_cap_gets_429_and_keeps_what_it_has(
     assert refused.headers["retry-after"] == "1"
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "at most 2 sessions" in refused.json()["detail"]
-    assert page.status_code == 429 and "at most 2 sessions" in page.text
+    assert page.status_code == 429
+    assert "at most 2 sessions" in page.text
     assert await _ids(http, "/_t/small/_sandbox") == kept
     assert (await http.get(topiic_link())).status_code == 303  # the default tenant: no cap
     await http.post("/_t/small/_sandbox/reset")

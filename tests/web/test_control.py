@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from starlette.routing import Route
 
 from mockprovider.app.registry import all_providers
+from mockprovider.app.tenant_routes import tenant_routes
 from mockprovider.clock import FrozenClock
 from mockprovider.core.engine import Sandbox
 from mockprovider.core.scenarios import schema as scenario_schema
@@ -680,7 +681,8 @@ async def test_wrong_method_is_a_405_json_error(client: httpx.AsyncClient) -> No
 
 def _route_operations() -> set[tuple[str, str]]:
     found = set()
-    for route in control_routes() + inbox_routes():
+    management = [r for r in tenant_routes([]) if isinstance(r, Route)]
+    for route in control_routes() + inbox_routes() + management:
         assert isinstance(route, Route)
         path = "/_sandbox" + route.path.replace(":path}", "}")
         for method in route.methods or ():
