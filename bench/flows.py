@@ -47,8 +47,9 @@ class Form:
         return urlencode({"t": self.token, "outcome": outcome})
 
 
-def deep_link(port: int, ttl: float = 3600.0) -> str:
-    """A fresh signed deep link (new nonce) for the sandbox's documented key, as a path."""
+def deep_link(port: int, ttl: float = 3600.0, prefix: str = "") -> str:
+    """A fresh signed deep link (new nonce) for the sandbox's documented key, as a path
+    (below a tenant's `prefix`, `/_t/<name>`, if given)."""
     payload = {
         "akid": SANDBOX_AKID,
         "mid": SANDBOX_MID,
@@ -60,13 +61,13 @@ def deep_link(port: int, ttl: float = 3600.0) -> str:
         "nonce": secrets.token_hex(16),
         "exp": int(time.time() + ttl),
     }
-    url = build_link(SANDBOX_SECRET, payload, f"http://127.0.0.1:{port}/topiic")
+    url = build_link(SANDBOX_SECRET, payload, f"http://127.0.0.1:{port}{prefix}/topiic")
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
 
 
-async def open_one(conn: Connection, port: int) -> Form:
-    status, headers, body = await conn.request("GET", deep_link(port))
+async def open_one(conn: Connection, port: int, prefix: str = "") -> Form:
+    status, headers, body = await conn.request("GET", deep_link(port, prefix=prefix))
     if status != 303:
         raise RuntimeError(f"deep link answered {status}: {body[:300]!r}")
     target = urlsplit(headers["location"])
@@ -85,7 +86,9 @@ async def open_one(conn: Connection, port: int) -> Form:
     )
 
 
-async def create_forms(port: int, count: int, concurrency: int = 16) -> list[Form]:
+async def create_forms(
+    port: int, count: int, concurrency: int = 16, prefix: str = ""
+) -> list[Form]:
     """Open `count` sessions over `concurrency` keep-alive connections; their forms."""
     forms: list[Form] = []
 
@@ -93,7 +96,7 @@ async def create_forms(port: int, count: int, concurrency: int = 16) -> list[For
         conn = Connection(port)
         try:
             for _ in range(n):
-                forms.append(await open_one(conn, port))
+                forms.append(await open_one(conn, port, prefix))
         finally:
             conn.close()
 
@@ -107,14 +110,14 @@ def write_lines(forms: list[Form], path: str) -> None:
         out.writelines(form.line() + "\n" for form in forms)
 
 
-async def put_webhook_url(port: int, url: str) -> None:
-    """Point Topiic's webhooks at `url` through the control API."""
+async def put_webhook_url(port: int, url: str, prefix: str = "") -> None:
+    """Point Topiic's webhooks at `url` through the control API (of the tenant at `prefix`)."""
     conn = Connection(port)
     try:
         body = json.dumps({"webhook_url": url}).encode()
         headers = {"Content-Type": "application/json"}
         status, _, answer = await conn.request(
-            "PUT", "/_sandbox/providers/topiic/settings", body, headers
+            "PUT", f"{prefix}/_sandbox/providers/topiic/settings", body, headers
         )
     finally:
         conn.close()

@@ -67,6 +67,8 @@ class FormPool:
     port: int
     workdir: Path
     rate_guess: float
+    #: A tenant's path prefix (`/_t/<name>`), or "" for the default tenant.
+    prefix: str = ""
     forms: deque[flows.Form] = field(default_factory=deque)
     created: int = 0
     create_s: float = 0.0
@@ -78,7 +80,8 @@ class FormPool:
         if missing <= 0:
             return
         started = time.monotonic()
-        self.forms.extend(asyncio.run(flows.create_forms(self.port, missing)))
+        forms = flows.create_forms(self.port, missing, prefix=self.prefix)
+        self.forms.extend(asyncio.run(forms))
         self.create_s += time.monotonic() - started
         self.created += missing
 

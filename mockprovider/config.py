@@ -23,7 +23,6 @@ from mockprovider import config_tenants
 from mockprovider.core import yamlcheck as yc
 from mockprovider.core import yamlsource as ys
 from mockprovider.core.contract import Setting
-from mockprovider.core.provider_settings import check_values
 from mockprovider.errors import InvalidInput
 
 DEFAULT_FILE = "mockprovider.yaml"
@@ -68,27 +67,6 @@ def _server(node: ys.Located, problems: ys.Problems, config: Config) -> None:
                 setattr(config, key, text)
 
 
-def _providers(
-    node: ys.Located,
-    problems: ys.Problems,
-    config: Config,
-    declared: Mapping[str, tuple[Setting, ...]],
-) -> None:
-    table = yc.expect_map(node, "providers", problems, optional=tuple(declared))
-    if table is None:
-        return
-    for name, child in table.entries.items():
-        if name not in declared:
-            continue
-        values = yc.expect_map(child, ys.join_key("providers", name), problems, any_keys=True)
-        if values is None:
-            continue
-        where = ys.join_key("providers", name)
-        for key, problem in check_values(name, declared[name], values.value):
-            problems.add(values.key_line(key), ys.join_key(where, key), problem)
-        config.providers[name] = values.value
-
-
 def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: Config) -> Config:
     """Overlay `config` with the file at `path`; `ConfigError` lists every problem."""
     root = ys.load_yaml(path, allow_empty=True)
@@ -104,7 +82,8 @@ def load_file(path: Path, declared: Mapping[str, tuple[Setting, ...]], config: C
             listed = yc.expect_str_list(dirs, "scenarios", problems) or []
             config.scenario_dirs += [(path.parent / d).resolve() for d in listed]
         if (providers := table.get("providers")) is not None:
-            _providers(providers, problems, config, declared)
+            found = config_tenants.check_providers(providers, "providers", problems, declared)
+            config.providers.update(found)
         if (limits := table.get("limits")) is not None:
             config.limits = config_tenants.check_limits(limits, "limits", problems)
         if (tenants := table.get("tenants")) is not None:

@@ -38,12 +38,13 @@ def check_limits(node: ys.Located, where: str, problems: ys.Problems) -> dict[st
     return found
 
 
-def _tenant_providers(
+def check_providers(
     node: ys.Located,
     where: str,
     problems: ys.Problems,
     declared: Mapping[str, tuple[Setting, ...]],
 ) -> dict[str, dict[str, Any]]:
+    """`providers:` (top level, or a tenant's): settings by provider, each key checked."""
     table = yc.expect_map(node, where, problems, optional=tuple(declared))
     found: dict[str, dict[str, Any]] = {}
     for name, child in (table.entries if table is not None else {}).items():
@@ -81,7 +82,7 @@ def check_tenant(
         elif key == "limits":
             found["limits"] = check_limits(child, at, problems)
         elif key == "providers":
-            found["settings"] = _tenant_providers(child, at, problems, declared)
+            found["settings"] = check_providers(child, at, problems, declared)
     return found
 
 

@@ -70,8 +70,10 @@ class TenantRouter:
             await self._prefixed(scope, receive, send, path)
             return
         if self.tenants.any_owned_credentials:
-            provider = self.providers.get(path[1:].partition("/")[0])
-            if provider is not None:
+            first, _, below = path[1:].partition("/")
+            provider = self.providers.get(first)
+            # A hosted page (`/<provider>/s/…`) carries no credential: its URL has the prefix.
+            if provider is not None and not below.startswith("s/"):
                 receive = await self._by_credential(scope, receive, provider)
         await self.app(scope, receive, send)
 

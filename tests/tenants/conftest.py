@@ -12,13 +12,14 @@ from starlette.applications import Starlette
 from mockprovider.app import create_app
 from mockprovider.clock import FrozenClock
 from mockprovider.config import Config
-from tests.support import RECEIVER, SANDBOX, T0, Receiver
+from tests.support import RECEIVER, T0, Receiver
 
 Make = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-async def tenant_app(receiver: Receiver) -> AsyncIterator[Starlette]:
+async def app(receiver: Receiver) -> AsyncIterator[Starlette]:
+    """The suite's `app`, but with its dispatcher running and only Topiic's webhooks set."""
     config = Config(store="memory", providers={"topiic": {"webhook_url": RECEIVER}})
     app = create_app(config, clock=FrozenClock(T0), client=receiver.client())
     async with app.router.lifespan_context(app):
@@ -26,10 +27,9 @@ async def tenant_app(receiver: Receiver) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def http(tenant_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=tenant_app)
-    async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as client:
-        yield client
+def http(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The suite's in-process `client`, over this folder's `app`."""
+    return client
 
 
 @pytest.fixture
