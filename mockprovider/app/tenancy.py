@@ -14,7 +14,7 @@ from mockprovider.app.tenant_runtime import SharedParts, TenantRuntime
 from mockprovider.core import provider_settings
 from mockprovider.core.store import Store
 from mockprovider.core.tenant_registry import TenantRegistry
-from mockprovider.core.tenants import DEFAULT, Tenant, hash_token
+from mockprovider.core.tenants import DEFAULT, Tenant, hash_token, token_matches
 from mockprovider.errors import Conflict, NotFound
 from mockprovider.storage.factory import open_store, tenant_store_url
 from mockprovider.web.context import AppContext
@@ -141,20 +141,29 @@ class TenantHub:
                 return
             found = await self.registry.find(request.name)
         assert found is not None
+        before = found.to_dict()
         settings = request.settings_over(
-            {} if request.shared_credentials else self.defaults_for(request.name)
+            {} if request.shared_credentials else self._kept_defaults(found)
         )
-        if request.token is not None:
-            from mockprovider.core.tenants import token_matches
-
-            if not token_matches(request.token, found.token_hash):
-                found.token_hash = hash_token(request.token)
+        if request.token is not None and not token_matches(request.token, found.token_hash):
+            found.token_hash = hash_token(request.token)
         found.settings, found.limits = settings, request.limits
         found.shared_credentials = request.shared_credentials
         clash = self.registry.clash(found, settings, await self.default_settings())
         if clash is not None:
             raise clash
-        await self.registry.save(found)
+        if found.to_dict() != before:
+            await self.registry.save(found)
+
+    def _kept_defaults(self, tenant: Tenant) -> dict[str, dict[str, Any]]:
+        """The generated credentials of `tenant` as stored (each replica generates others),
+        new defaults only for what it lacks."""
+        return {
+            provider: {
+                key: tenant.settings.get(provider, {}).get(key, v) for key, v in made.items()
+            }
+            for provider, made in self.defaults_for(tenant.name).items()
+        }
 
     async def delete(self, name: str) -> None:
         if name == DEFAULT:

@@ -64,3 +64,23 @@ async def test_config_tenants_are_made_at_start_up_and_updated_on_restart(
 
     assert settings["webhook_url"] == "http://a.test/2"  # the file's change applies
     assert count == 2  # and the session of the first run is still there
+
+
+async def _own_credentials(config: Config) -> dict[str, Any]:
+    app = create_app(config, clock=FrozenClock(T0), dispatch=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as http:
+            admin = {"authorization": f"Bearer {ADMIN}"}
+            shown = await http.get("/_sandbox/tenants/own", headers=admin)
+            settings: dict[str, Any] = shown.json()["settings"]
+            return settings
+
+
+async def test_a_config_tenants_generated_credentials_outlive_a_restart(tmp_path: Path) -> None:
+    config = Config(store=f"sqlite:{tmp_path}/state.db", admin_token=ADMIN, tenants={"own": {}})
+    first = await _own_credentials(config)
+    second = await _own_credentials(config)
+
+    assert first["gigs"]["api_key"] == second["gigs"]["api_key"]  # not generated anew
+    assert first == second

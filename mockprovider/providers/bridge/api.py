@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockprovider.clock import iso_millis
-from mockprovider.providers.bridge import aggregation, auth, items, manage, users
+from mockprovider.providers.bridge import aggregation, auth, items, manage, tenancy, users
 from mockprovider.providers.bridge.auth import bad_request, bridge_error
 from mockprovider.providers.bridge.flow import FIRST_STEP
 from mockprovider.providers.bridge.session_body import hosted_session, session_fields
@@ -70,7 +70,7 @@ async def create_token(request: Request) -> Response:
     if user is None or user.get("deleted"):
         raise bridge_error(404, "not_found", "no such user")
     now = await sandbox.now()
-    token = uuid.uuid4().hex + uuid.uuid4().hex
+    token = tenancy.new_user_token(request, settings)
     expires = now + float(settings["token_ttl"])
     await records.put("token", token, {"user_uuid": user["uuid"], "expires_at": expires})
     answer = {"access_token": token, "expires_at": iso_millis(expires), "user": user}

@@ -6,6 +6,7 @@ Web Form 2.0 call (401 `UNAUTHORIZED` for missing, expired or non-user tokens [D
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from mockprovider.core.engine import Sandbox
 from mockprovider.errors import ProviderError
+from mockprovider.providers.finapi import tenancy
 from mockprovider.providers.finapi.errors import (
     access_error,
     bad_credentials,
@@ -48,15 +50,27 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
+def _client_ok(params: Mapping[str, str], settings: Mapping[str, Any]) -> bool:
+    """The client pair, each part compared in constant time."""
+    ok_id = _same(str(settings["client_id"]), params["client_id"])
+    ok_secret = _same(str(settings["client_secret"]), params["client_secret"])
+    return ok_id and ok_secret
+
+
 def _user_ok(settings: Mapping[str, Any], known: dict[str, Any] | None, user: str, pw: str) -> bool:
     if not user or not pw:
         return False
     if known is not None and known.get("deleted"):  # DELETE /api/v1/users
         return False
     if known is not None:
-        return bool(known.get("password") == pw)
+        return _same(known.get("password"), pw)
     users = settings["users"] or {}
-    return not users or users.get(user) == pw
+    return not users or (user in users and _same(users[user], pw))
+
+
+def _same(expected: Any, given: str) -> bool:
+    """`given` is the (string) `expected`, compared in constant time."""
+    return isinstance(expected, str) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 async def token(request: Request) -> Response:
@@ -73,10 +87,7 @@ async def token(request: Request) -> Response:
             now,
             f"grant_type must be one of {', '.join(GRANTS)}, with client_id and client_secret",
         )
-    if (params["client_id"], params["client_secret"]) != (
-        settings["client_id"],
-        settings["client_secret"],
-    ):
+    if not _client_ok(params, settings):
         raise _bad_credentials("invalid_client", "Bad client credentials")
     user: str | None = None
     if grant == "password":
@@ -93,7 +104,7 @@ async def token(request: Request) -> Response:
             raise _bad_credentials("invalid_grant", "Invalid refresh token")
         user = str(found["user"])
     lifetime = int(settings["token_lifetime"])
-    access = secrets.token_urlsafe(32)
+    access = tenancy.new_access_token(request, settings)
     await records.put("token", access, {"user": user, "expires_at": now + lifetime})
     body: dict[str, Any] = {"access_token": access, "token_type": "bearer"}
     if user is not None:  # client tokens come without a refresh token [INF]

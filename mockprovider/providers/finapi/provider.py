@@ -18,7 +18,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, SigningInput, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.finapi import api, operations, pages
+from mockprovider.providers.finapi import api, operations, pages, tenancy
 from mockprovider.providers.finapi import errors as finapi_errors
 from mockprovider.providers.finapi.bodies import PAYLOAD_KEY, finalised_messages, webform_status
 from mockprovider.providers.finapi.pages import (
@@ -114,6 +114,15 @@ class FinapiProvider(BaseProvider):
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """Web Form 2.0's `Error` [DOC-2 F7] under its paths, Access's `ErrorMessage` elsewhere."""
         return finapi_errors.api_error(request, now, status, message)
+
+    async def tenant_credential(self, request: Request) -> str | None:
+        return await tenancy.tenant_credential(request)
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        return tenancy.settings_credentials(settings)
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        return tenancy.tenant_defaults(tenant)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         if session.data.get("deleted"):

@@ -18,7 +18,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import DeliveryStatus, WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, Verdict
 from mockprovider.errors import ProviderError
-from mockprovider.providers.gigs import api, events, pages, reads, validation
+from mockprovider.providers.gigs import api, events, pages, reads, tenancy, validation
 from mockprovider.providers.gigs.settings import (
     SETTINGS,
     SUBSCRIPTION_ACTIVATED,
@@ -113,6 +113,15 @@ class GigsProvider(BaseProvider):
         """Gigs' envelope [DOC G11]; type and code are [GAP]: see `API_ERROR_KINDS`."""
         type_, code = API_ERROR_KINDS.get(status, ("internal", "internalServerError"))
         return validation.error(status, type_, code, message)
+
+    async def tenant_credential(self, request: Request) -> str | None:
+        return tenancy.tenant_credential(request)
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        return tenancy.settings_credentials(settings)
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         intent = session.data.get("intent") or {}

@@ -17,7 +17,7 @@ from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.messages import WebhookMessage
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.topiic import events, link, pages
+from mockprovider.providers.topiic import events, link, pages, tenancy
 from mockprovider.providers.topiic.settings import SETTINGS, find_plan
 from mockprovider.web.provider import BaseProvider, with_params
 
@@ -90,6 +90,15 @@ class TopiicProvider(BaseProvider):
         return ProviderError(
             status, json.dumps(problem).encode(), content_type="application/problem+json"
         )
+
+    async def tenant_credential(self, request: Request) -> str | None:
+        return tenancy.tenant_credential(request)
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        return tenancy.settings_credentials(settings)
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         values = {"ref": session.data.get("ref"), "plan": session.data.get("plan")}

@@ -17,7 +17,15 @@ from mockprovider.core.redirects import append_params
 from mockprovider.core.sessions import Session, SessionStatus
 from mockprovider.core.webhooks.policy import DeliveryPolicy, any_2xx
 from mockprovider.errors import ProviderError
-from mockprovider.providers.yapily import api, callbacks, errors, operations, pages, webhooks
+from mockprovider.providers.yapily import (
+    api,
+    callbacks,
+    errors,
+    operations,
+    pages,
+    tenancy,
+    webhooks,
+)
 from mockprovider.providers.yapily.hosted import outcomes as hosted_outcomes
 from mockprovider.providers.yapily.hosted import pages as hosted_pages
 from mockprovider.providers.yapily.hosted.labels import hosted_label, hosted_payment
@@ -79,6 +87,15 @@ class YapilyProvider(BaseProvider):
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         return errors.api_error(status, message)
+
+    async def tenant_credential(self, request: Request) -> str | None:
+        return tenancy.tenant_credential(request)
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
+        return tenancy.settings_credentials(settings)
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
+        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         keys = ("applicationUserId", "userUuid", "institutionId", "type")
