@@ -41,8 +41,11 @@ def load_settings(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def credential_text(settings: Mapping[str, Any]) -> str:
-    """`key=value key=value`, the settings in the order given."""
-    return " ".join(f"{key}={value}" for key, value in settings.items())
+    """`key=value key=value`, in the order given: strings as they are, the rest as JSON."""
+    return " ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in settings.items()
+    )
 
 
 @click.group()

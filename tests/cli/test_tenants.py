@@ -16,7 +16,8 @@ MADE = {
     "token": "generated-tenant-token-abc123",
     "settings": {
         "topiic": {"api_key_id": "ak_acme", "signing_secret": "tss_acme"},
-        "bridge": {"client_id": "acme-client-id"},
+        "bridge": {"client_id": "acme-client-id", "previous_webhook_secret": None},
+        "gigs": {"additional_webhook_secrets": []},
     },
     "limits": {"sessions": 10000, "deliveries": 50000},
     "created_at": "2026-12-03T05:00:00Z",
@@ -46,7 +47,8 @@ def test_create_sends_the_name_and_prints_the_token_once(fake: FakeSandbox) -> N
     ]
     assert [line.split() for line in lines[4:]] == [
         ["topiic", "api_key_id=ak_acme", "signing_secret=tss_acme"],
-        ["bridge", "client_id=acme-client-id"],
+        ["bridge", "client_id=acme-client-id", "previous_webhook_secret=null"],
+        ["gigs", "additional_webhook_secrets=[]"],
     ]
 
 
