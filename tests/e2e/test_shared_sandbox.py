@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -162,4 +164,27 @@ def test_the_cli_with_a_tenant_shows_only_that_tenants_sessions(server: ServerPr
 
     assert listed == {tenant: [session] for tenant, session in ids.items()}
     assert after_reset == {**listed, "cli-a": []}
+    assert named_tenants(server) == []
+
+
+def test_tenants_create_with_a_settings_file_on_a_real_server(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    settings = tmp_path / "cli-c.yaml"
+    settings.write_text(
+        "topiic:\n  events: [checkout.failed]\n  expire_now: silent\n", encoding="utf-8"
+    )
+
+    made = cli(server, "tenants", "create", "cli-c", "--settings-file", str(settings), "--json")
+    try:
+        with admin(server) as http:
+            topiic = http.get("/_sandbox/tenants/cli-c/providers/topiic/settings").json()
+            default = http.get("/_sandbox/providers/topiic/settings").json()
+    finally:
+        cli(server, "tenants", "delete", "cli-c")
+
+    assert json.loads(made.stdout)["name"] == "cli-c"
+    assert (topiic["events"], topiic["expire_now"]) == (["checkout.failed"], "silent")
+    assert default["events"] == ["checkout.completed", "checkout.failed"]
+    assert topiic["api_key_id"] != default["api_key_id"]  # credentials of its own
     assert named_tenants(server) == []
