@@ -8,10 +8,11 @@ Servers, each on SQLite and `serve`'s default HTTP server, pinned like `bench/ru
   (so every unprefixed provider request asks who owns its credential);
 * `after, /_t/bench`: this tree, the same load through a named tenant's path prefix.
 
-Rounds alternate the servers (before, after, named, before, …) so drift hits all alike; each
-round is a warm-up and `--runs` timed runs per figure. Medians over all timed runs.
+Each round runs every server once, in an order rotated from round to round (so neither drift
+nor going first favours one); each round is a warm-up and `--runs` timed runs per figure.
+Medians over all timed runs.
 
-    .venv/bin/python bench/tenant_overhead.py [--before REV] [--rounds 2] [--quick]
+    .venv/bin/python bench/tenant_overhead.py [--before REV] [--rounds 3] [--quick]
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def one_server(bench: Bench, server: ServerSpec, hold_url: str, tag: str) -> dic
 def main(argv: list[str]) -> int:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--before", default=BEFORE)
-    extra.add_argument("--rounds", type=int, default=2)
+    extra.add_argument("--rounds", type=int, default=3)
     known, rest = extra.parse_known_args(argv)
     bench = Bench(options(rest))
     try:
@@ -133,7 +134,8 @@ def main(argv: list[str]) -> int:
         hold_url = f"http://127.0.0.1:{bench.start_receiver()}/hold"
         found: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
         for n in range(known.rounds):
-            for index, server in enumerate(servers):
+            turn = servers[n % len(servers) :] + servers[: n % len(servers)]  # rotate the order
+            for index, server in enumerate(turn):
                 got = one_server(bench, server, hold_url, f"server{index}-{n}")
                 for key, values in got.items():
                     found[server.name].setdefault(key, []).extend(values)

@@ -85,6 +85,13 @@ class TenantHub:
     def any_owned_credentials(self) -> bool:
         return self.registry.any_owned_credentials
 
+    def running_context(self, name: str) -> AppContext | None:
+        """The context of `default` or of a tenant already open here (no store access)."""
+        if name == DEFAULT:
+            return self.default
+        running = self._running.get(name)
+        return running.ctx if running is not None else None
+
     async def context(self, name: str) -> AppContext | None:
         """The tenant's context (opening it on first use), or None for an unknown tenant."""
         if name == DEFAULT:

@@ -28,6 +28,9 @@ class TenantRegistry:
         #: (provider, credential) -> the tenant owning it (tenants with shared credentials
         #: are not in it: a shared credential resolves to its owner, else `default`).
         self._index: dict[tuple[str, str], str] = {}
+        #: False while no tenant claims credentials of its own (no lookup is needed); a plain
+        #: attribute, read on every provider request.
+        self.any_owned_credentials = False
 
     async def load(self) -> None:
         """Read every tenant again and rebuild the index."""
@@ -39,11 +42,7 @@ class TenantRegistry:
                 for claim in self._claims(tenant.settings):
                     index[claim] = tenant.name
         self._tenants, self._index = tenants, index
-
-    @property
-    def any_owned_credentials(self) -> bool:
-        """False while no tenant claims credentials of its own (no lookup is needed)."""
-        return bool(self._index)
+        self.any_owned_credentials = bool(index)
 
     def names(self) -> list[str]:
         return sorted(self._tenants)

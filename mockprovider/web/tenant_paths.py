@@ -37,6 +37,8 @@ class TenantLookup(Protocol):
 
     def owner_of(self, provider: str, credential: str) -> str | None: ...
 
+    def running_context(self, name: str) -> AppContext | None: ...
+
     async def context(self, name: str) -> AppContext | None: ...
 
     async def update_settings(
@@ -86,7 +88,9 @@ class TenantRouter:
             _serve_as(scope, cut, head + rest[len("/_sandbox") :], head.encode())
             await self.app(scope, receive, send)
             return
-        ctx = await self.tenants.context(name) if NAME.fullmatch(name) else None
+        ctx = self.tenants.running_context(name)  # the hot path: a tenant already open
+        if ctx is None and NAME.fullmatch(name):
+            ctx = await self.tenants.context(name)
         if ctx is None:
             await (await self._unknown(scope, name, rest))(scope, receive, send)
             return
