@@ -7,7 +7,7 @@ fresh processes alternated `--repeats` times with one hash seed: the app on the 
 ASGI (no socket, no HTTP parsing), and reported per request: Python function calls (cProfile,
 deterministic) and µs (the best of 7 x 5,000 calls, median over the repeats).
 
-    .venv/bin/python bench/tenant_inprocess.py [--before REV] [--repeats 5]
+    .venv/bin/python bench/tenant_inprocess.py [--before REV] [--repeats 5] [--sqlite]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tenant_overhead import BEFORE, export
 CALLS, BEST_OF = 5000, 7
 
 
-async def measure(with_owner: bool) -> dict[str, float]:
+async def measure(with_owner: bool, store: str = "memory") -> dict[str, float]:
     """In the child: (calls, µs) per hosted page of the mockprovider first on sys.path."""
     import cProfile
     import pstats
@@ -41,7 +41,7 @@ async def measure(with_owner: bool) -> dict[str, float]:
     from mockprovider.config import Config
     from tests.support import SANDBOX, topiic_link
 
-    app = create_app(Config(store="memory"), dispatch=False)
+    app = create_app(Config(store=store), dispatch=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=SANDBOX) as http:
@@ -89,12 +89,12 @@ async def measure(with_owner: bool) -> dict[str, float]:
     return {"calls": calls, "us": min(best)}
 
 
-def child(tree: str, with_owner: bool) -> dict[str, float]:
+def child(tree: str, with_owner: bool, store: str) -> dict[str, float]:
     code = (
         f"import sys, json, asyncio; sys.path.insert(0, {str(HERE.parent)!r}); "
         f"sys.path.insert(0, {str(HERE)!r}); sys.path.insert(0, {tree!r}); "
         "import tenant_inprocess as t; "
-        f"print(json.dumps(asyncio.run(t.measure({with_owner!r}))))"
+        f"print(json.dumps(asyncio.run(t.measure({with_owner!r}, {store!r}))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     out = subprocess.run(
@@ -108,13 +108,15 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=BEFORE)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sqlite", action="store_true", help="a fresh SQLite store each time")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": str(export(args.before, Path(tmp))), "after": str(HERE.parent)}
         found: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-        for _ in range(args.repeats):
+        for n in range(args.repeats):
             for name, tree in trees.items():
-                found[name].append(child(tree, with_owner=name == "after"))
+                store = f"sqlite:{tmp}/{name}-{n}.db" if args.sqlite else "memory"
+                found[name].append(child(tree, name == "after", store))
     for name, runs in found.items():
         us = statistics.median(r["us"] for r in runs)
         each = ", ".join(f"{r['us']:.1f}" for r in runs)

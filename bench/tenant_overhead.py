@@ -12,7 +12,7 @@ Each round runs every server once, in an order rotated from round to round (so n
 nor going first favours one); each round is a warm-up and `--runs` timed runs per figure.
 Medians over all timed runs.
 
-    .venv/bin/python bench/tenant_overhead.py [--before REV] [--rounds 3] [--quick]
+    .venv/bin/python bench/tenant_overhead.py [--before REV] [--rounds 3] [--control] [--quick]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ async def control(port: int, method: str, path: str, body: bytes = b"") -> None:
 
 def prepare(proc: Proc, name: str, hold_url: str) -> str:
     """Tenants for the `after` servers; the path prefix this server's load goes through."""
-    if name == "before":
+    if name.startswith("before"):
         asyncio.run(flows.put_webhook_url(proc.port, hold_url))
         return ""
     asyncio.run(control(proc.port, "POST", "/_sandbox/tenants", b'{"name": "owner"}'))
@@ -122,6 +122,7 @@ def main(argv: list[str]) -> int:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--before", default=BEFORE)
     extra.add_argument("--rounds", type=int, default=3)
+    extra.add_argument("--control", action="store_true", help="also a second `before` server")
     known, rest = extra.parse_known_args(argv)
     bench = Bench(options(rest))
     try:
@@ -131,6 +132,8 @@ def main(argv: list[str]) -> int:
             spec("after", HERE.parent),
             spec("after, /_t/bench", HERE.parent),
         ]
+        if known.control:  # the same tree twice: how far apart two servers of one code land
+            servers.insert(1, spec("before (again)", tree))
         hold_url = f"http://127.0.0.1:{bench.start_receiver()}/hold"
         found: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
         for n in range(known.rounds):
