@@ -691,3 +691,56 @@ async def test_paused_cancels_the_sends_in_flight_and_claims_nothing_until_it_en
     await wait_until(lambda: arrived == ["2"], timeout=5.0)
     assert await store.get_delivery("dlv_1") is None  # the cancelled send wrote nothing back
     await stop(task)
+
+
+class SlowClaimStore(MemoryStore):
+    """`claim_due` takes the deliveries, then waits for `release` before returning them (a
+    store round trip in progress)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claiming = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def claim_due(self, **kwargs: Any) -> list[Delivery]:
+        claimed = await super().claim_due(**kwargs)
+        if claimed:
+            self.claiming.set()
+            await self.release.wait()
+        return claimed
+
+
+async def test_paused_waits_for_a_claim_on_its_way_and_cancels_its_sends(
+    clock: FrozenClock,
+) -> None:
+    """A pause that begins while the loop awaits a claim: the pause waits for the claim, so
+    each claimed delivery was either sent before the pause is in, or is cancelled; none arrives
+    after (found by the plugin's tests in a clean clone: the last test's webhook reached the
+    next test's receiver, cleared after the reset, once the reset had answered)."""
+    store = SlowClaimStore()
+    arrived: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        arrived.append(request.headers["X-N"])
+        return httpx.Response(200)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    await store.enqueue([make_delivery(1)])
+    sender = make_dispatcher(store, clock, client, idle_poll=60.0)
+    task = asyncio.create_task(sender.run_forever())
+    await asyncio.wait_for(store.claiming.wait(), timeout=5.0)
+
+    pause = sender.paused()
+    entering = asyncio.create_task(pause.__aenter__())
+    seen_when_in: list[str] = []  # what a receiver cleared after the reset would forget
+    entering.add_done_callback(lambda _: seen_when_in.extend(arrived))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    store.release.set()  # the claim returns while the pause is waiting for it
+    await asyncio.wait_for(entering, timeout=5.0)
+    await store.reset()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert arrived == seen_when_in  # nothing of the claimed outbox arrives once it is in
+    await pause.__aexit__(None, None, None)
+    await stop(task)

@@ -84,6 +84,9 @@ class Dispatcher:
         #: The sends `run_forever` has in flight, and whether `paused()` holds its claims.
         self._sending: set[asyncio.Task[None]] = set()
         self._paused = 0
+        #: Held from a claim until its sends are in `_sending`: a pause waits for it, so a
+        #: claim already on its way when the pause began cannot start sending after it.
+        self._claiming = asyncio.Lock()
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -112,9 +115,10 @@ class Dispatcher:
         receiver or writes to the store (another process's dispatcher is not paused)."""
         self._paused += 1
         try:
-            in_flight = list(self._sending)
-            for task in in_flight:
-                task.cancel()
+            async with self._claiming:  # a claim in progress has put its sends in `_sending`
+                in_flight = list(self._sending)
+                for task in in_flight:
+                    task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
             yield
         finally:
@@ -218,11 +222,12 @@ class Dispatcher:
                     if self.housekeeping is not None and time.monotonic() - swept >= self.idle_poll:
                         swept = time.monotonic()
                         await self.housekeeping()
-                    free = 0 if self._paused else self.concurrency * 2 - len(sending)
-                    for group in await self._claim(free) if free > 0 else []:
-                        task = asyncio.create_task(self._send_in_order(group))
-                        sending.add(task)
-                        task.add_done_callback(finished)
+                    async with self._claiming:
+                        free = 0 if self._paused else self.concurrency * 2 - len(sending)
+                        for group in await self._claim(free) if free > 0 else []:
+                            task = asyncio.create_task(self._send_in_order(group))
+                            sending.add(task)
+                            task.add_done_callback(finished)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # a store hiccup must not kill the loop; the outbox keeps it
