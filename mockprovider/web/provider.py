@@ -11,8 +11,9 @@ HTML error pages and are never failed by a scenario's API faults.
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -77,8 +78,21 @@ class WebProvider(ProviderSpec, Protocol):
         """Settings giving a new tenant credentials of its own, in the provider's formats."""
 
 
+class TenancyHooks(Protocol):
+    """What a provider's `tenancy` module gives `BaseProvider` (see `WebProvider`)."""
+
+    def tenant_credential(self, request: Request) -> str | Awaitable[str | None] | None: ...
+
+    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]: ...
+
+    def tenant_defaults(self, tenant: str) -> dict[str, Any]: ...
+
+
 class BaseProvider:
     """Defaults for the optional parts of a provider."""
+
+    #: The provider's tenant hooks (its `tenancy` module); None: no credentials of its own.
+    tenancy: TenancyHooks | None = None
 
     name: str
     title: str
@@ -124,13 +138,16 @@ class BaseProvider:
         return None
 
     async def tenant_credential(self, request: Request) -> str | None:
-        return None
+        if self.tenancy is None:
+            return None
+        found = self.tenancy.tenant_credential(request)
+        return await found if inspect.isawaitable(found) else found
 
     def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return ()
+        return self.tenancy.settings_credentials(settings) if self.tenancy else ()
 
     def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return {}
+        return self.tenancy.tenant_defaults(tenant) if self.tenancy else {}
 
 
 def with_params(

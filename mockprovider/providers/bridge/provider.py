@@ -87,6 +87,7 @@ API_ERROR_CODES = {
 
 
 class BridgeProvider(BaseProvider):
+    tenancy = tenancy
     name = "bridge"
     title = "Bridge Connect"
     outcomes: tuple[OutcomeSpec, ...] = OUTCOMES
@@ -106,15 +107,6 @@ class BridgeProvider(BaseProvider):
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """The v3 error body [DOC B9]; the codes are [GAP]: see `API_ERROR_CODES`."""
         return bridge_error(status, API_ERROR_CODES.get(status, "internal_server_error"), message)
-
-    async def tenant_credential(self, request: Request) -> str | None:
-        return tenancy.tenant_credential(request)
-
-    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return tenancy.settings_credentials(settings)
-
-    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         return {k: str(session.data[k]) for k in self.match_fields if session.data.get(k)}

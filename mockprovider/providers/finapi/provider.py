@@ -88,6 +88,7 @@ def sign_debug(attempt: SigningInput) -> dict[str, str]:
 
 
 class FinapiProvider(BaseProvider):
+    tenancy = tenancy
     name = "finapi"
     title = "finAPI Web Form 2.0"
     outcomes: tuple[OutcomeSpec, ...] = OUTCOMES
@@ -114,15 +115,6 @@ class FinapiProvider(BaseProvider):
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         """Web Form 2.0's `Error` [DOC-2 F7] under its paths, Access's `ErrorMessage` elsewhere."""
         return finapi_errors.api_error(request, now, status, message)
-
-    async def tenant_credential(self, request: Request) -> str | None:
-        return await tenancy.tenant_credential(request)
-
-    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return tenancy.settings_credentials(settings)
-
-    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return tenancy.tenant_defaults(tenant)
 
     def effects(self, session: Session, choice: Choice, ctx: EffectContext) -> Effects:
         if session.data.get("deleted"):

@@ -89,6 +89,7 @@ API_ERROR_KINDS = {
 
 
 class GigsProvider(BaseProvider):
+    tenancy = tenancy
     name = "gigs"
     title = "Gigs Connect"
     outcomes: tuple[OutcomeSpec, ...] = OUTCOMES
@@ -113,15 +114,6 @@ class GigsProvider(BaseProvider):
         """Gigs' envelope [DOC G11]; type and code are [GAP]: see `API_ERROR_KINDS`."""
         type_, code = API_ERROR_KINDS.get(status, ("internal", "internalServerError"))
         return validation.error(status, type_, code, message)
-
-    async def tenant_credential(self, request: Request) -> str | None:
-        return tenancy.tenant_credential(request)
-
-    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return tenancy.settings_credentials(settings)
-
-    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         intent = session.data.get("intent") or {}

@@ -64,6 +64,7 @@ def _luhn_ok(digits: str) -> bool:
 
 
 class TopiicProvider(BaseProvider):
+    tenancy = tenancy
     name = "topiic"
     title = "Topiic hosted checkout"
     outcomes: tuple[OutcomeSpec, ...] = OUTCOMES
@@ -90,15 +91,6 @@ class TopiicProvider(BaseProvider):
         return ProviderError(
             status, json.dumps(problem).encode(), content_type="application/problem+json"
         )
-
-    async def tenant_credential(self, request: Request) -> str | None:
-        return tenancy.tenant_credential(request)
-
-    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return tenancy.settings_credentials(settings)
-
-    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         values = {"ref": session.data.get("ref"), "plan": session.data.get("plan")}

@@ -67,6 +67,7 @@ OUTCOMES = (
 
 
 class YapilyProvider(BaseProvider):
+    tenancy = tenancy
     name = "yapily"
     title = "Yapily"
     outcomes: tuple[OutcomeSpec, ...] = OUTCOMES
@@ -87,15 +88,6 @@ class YapilyProvider(BaseProvider):
 
     def api_error(self, request: Request, status: int, message: str, now: float) -> ProviderError:
         return errors.api_error(status, message)
-
-    async def tenant_credential(self, request: Request) -> str | None:
-        return tenancy.tenant_credential(request)
-
-    def settings_credentials(self, settings: Mapping[str, Any]) -> tuple[str, ...]:
-        return tenancy.settings_credentials(settings)
-
-    def tenant_defaults(self, tenant: str) -> dict[str, Any]:
-        return tenancy.tenant_defaults(tenant)
 
     def match_values(self, session: Session) -> Mapping[str, str]:
         keys = ("applicationUserId", "userUuid", "institutionId", "type")
