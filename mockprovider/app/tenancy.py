@@ -71,10 +71,13 @@ class TenantHub:
 
     # -- lookup -----------------------------------------------------------------------------------
     def claims(self, settings: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
-        """The (provider, credential) pairs `settings` (by provider, over the defaults) claim."""
+        """The (provider, credential) pairs `settings` (by provider, each over its defaults)
+        claim; a provider `settings` leaves out claims nothing."""
         found = []
         for provider in self.parts.providers:
-            merged = provider_settings.merge(provider.settings, settings.get(provider.name, {}))
+            if provider.name not in settings:
+                continue
+            merged = provider_settings.merge(provider.settings, settings[provider.name])
             found += [(provider.name, c) for c in provider.settings_credentials(merged)]
         return found
 
@@ -191,9 +194,9 @@ class TenantHub:
         if tenant is None:
             raise NotFound(f"no tenant {ctx.tenant!r}")
         sandbox.provider(provider)  # NotFound for an unknown provider
-        current = {p.name: await sandbox.settings(p.name) for p in self.parts.providers}
-        after = {**current, provider: provider_settings.overlay(current[provider], values)}
-        changed = self.claims(after) != self.claims(current)
+        current = await sandbox.settings(provider)  # only this provider's claims can change
+        after = {provider: provider_settings.overlay(current, values)}
+        changed = self.claims(after) != self.claims({provider: current})
         if changed:
             taken = {} if tenant.name == DEFAULT else await self.default_settings()
             clash = self.registry.clash(tenant, after, taken)

@@ -159,3 +159,28 @@ async def test_a_tenant_at_its_session_cap_gets_429_and_keeps_what_it_has(
     assert (await http.get(topiic_link())).status_code == 303  # the default tenant: no cap
     await http.post("/_t/small/_sandbox/reset")
     assert (await http.get(topiic_link(base=f"{SANDBOX}/_t/small/topiic"))).status_code == 303
+
+
+async def test_a_credential_belongs_to_one_tenant_unless_shared(http: httpx.AsyncClient) -> None:
+    first = (await http.post("/_sandbox/tenants", json={"name": "team-a"})).json()
+    project = first["settings"]["gigs"]["project"]
+    taken = {"gigs": {"project": project}}
+
+    clash = await http.post("/_sandbox/tenants", json={"name": "team-b", "settings": taken})
+    shared = await http.post(
+        "/_sandbox/tenants",
+        json={"name": "team-c", "settings": taken, "shared_credentials": True},
+    )
+    assert clash.status_code == 409
+    assert "team-a" in clash.json()["error"]["message"]
+    assert shared.status_code == 201
+
+    other = (await http.post("/_sandbox/tenants", json={"name": "team-d"})).json()
+    moved = await http.put("/_t/team-d/_sandbox/providers/gigs/settings", json={"project": project})
+    assert moved.status_code == 409
+    still = await http.get("/_t/team-d/_sandbox/providers/gigs/settings")
+    assert still.json()["project"] == other["settings"]["gigs"]["project"]
+    default = await http.put("/_sandbox/providers/gigs/settings", json={"project": project})
+    assert default.status_code == 409
+    own = await http.put("/_t/team-a/_sandbox/providers/gigs/settings", json={"session_ttl": 600})
+    assert own.status_code == 200
