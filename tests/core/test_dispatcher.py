@@ -734,13 +734,11 @@ async def test_paused_waits_for_a_claim_on_its_way_and_cancels_its_sends(
     entering = asyncio.create_task(pause.__aenter__())
     seen_when_in: list[str] = []  # what a receiver cleared after the reset would forget
     entering.add_done_callback(lambda _: seen_when_in.extend(arrived))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await wait_until(lambda: sender._paused == 1)  # the pause has begun
     store.release.set()  # the claim returns while the pause is waiting for it
     await asyncio.wait_for(entering, timeout=5.0)
     await store.reset()
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await asyncio.gather(*sender._sending, return_exceptions=True)  # every send spawned ended
     assert arrived == seen_when_in  # nothing of the claimed outbox arrives once it is in
     await pause.__aexit__(None, None, None)
     await stop(task)
