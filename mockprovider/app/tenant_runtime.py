@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockprovider.clock import Clock
@@ -88,19 +87,12 @@ class TenantRuntime:
         return cls(tenant, store, ctx, task)
 
     async def stop(self, *, own_client: bool, forget: bool = False) -> None:
-        """Stop the dispatcher and close the store; `forget` also deletes what it stored
-        (the tenant was deleted): its rows or keys, and a SQLite file."""
+        """Stop the dispatcher and close the store; `forget` destroys it instead (the tenant
+        was deleted: its rows, keys or file go)."""
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
         if own_client:
             await self.ctx.dispatcher.aclose()
-        if forget:
-            await self.store.reset(settings=True)
-        await self.store.close()
-        path = getattr(self.store, "path", None)
-        if forget and isinstance(path, Path):
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    Path(f"{path}{suffix}").unlink()
+        await (self.store.destroy() if forget else self.store.close())

@@ -28,6 +28,10 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
+    async def destroy(self) -> None:
+        """Forget everything, settings and secret included, close, and remove what holds it
+        (a file): the store of a deleted tenant."""
+
     # -- sessions ---------------------------------------------------------------------------
     async def insert_session(self, session: Session) -> None:
         """Add a new session; raises `Conflict` if the id exists."""

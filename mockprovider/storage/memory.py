@@ -84,6 +84,10 @@ class MemoryStore:
     async def close(self) -> None:
         return None
 
+    async def destroy(self) -> None:
+        await self.reset(settings=True)
+        self._secret = None
+
     # -- sessions ---------------------------------------------------------------------------
     def _put_session(self, seq: int, session: Session) -> None:
         row = _session_row(seq, session)

@@ -85,6 +85,11 @@ class RedisStore:
             await self._client.aclose()
             self._client = None
 
+    async def destroy(self) -> None:
+        await self.reset(settings=True)
+        await self._r.delete(self._k("secret"), self._k("seq"))
+        await self.close()
+
     # -- sessions ---------------------------------------------------------------------------
     def _session_args(self, s: Session) -> list[str]:
         """doc, status, expires, expirable, ttl (as the scripts take them)."""

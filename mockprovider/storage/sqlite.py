@@ -114,6 +114,11 @@ class SQLiteStore:
             self._conn.close()
             self._conn = None
 
+    async def destroy(self) -> None:
+        await self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
     # -- sessions ---------------------------------------------------------------------------
     def _cached(self, key: tuple[str, str], query: str) -> str | None:
         """The text `query` (one `?`: `key[1]`) selects, through the read cache."""

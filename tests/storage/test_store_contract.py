@@ -432,6 +432,19 @@ async def test_reset_with_settings_forgets_settings_too(store: Store) -> None:
     assert await store.get_session("s1") is None
 
 
+async def test_destroy_forgets_everything_and_removes_its_file(store: Store) -> None:
+    await _fill(store)
+    await store.destroy()
+    path = getattr(store, "path", None)
+    if path is not None:  # SQLite: the database and its WAL are gone
+        assert not [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    await store.open()  # the same place, opened again: nothing is left
+    assert await store.get_session("s1") is None
+    assert await store.get_record("bridge", "user", "u1") is None
+    assert await store.get_settings("topiic") == {}
+    assert await store.get_or_create_secret("other") == "other"
+
+
 # -- provider records ----------------------------------------------------------------------------
 
 
